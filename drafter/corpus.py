@@ -44,6 +44,12 @@ class Article:
         d["flags"] = list(self.flags)
         return d
 
+    def clean_dict(self) -> dict[str, Any]:
+        """The shape ``drafter clean --format json`` prints for one article."""
+        keys = ("title", "subtitle", "author", "date", "genre", "flags", "editor_note", "paragraphs", "positions")
+        d = self.to_dict()
+        return {k: d[k] for k in keys}
+
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Article:
         return cls(**{**d, "paragraphs": tuple(d["paragraphs"]), "positions": tuple(d["positions"]), "flags": tuple(d.get("flags", ()))})
@@ -55,3 +61,10 @@ def clean_source(source: Source) -> list[Article]:
     if not paras:
         return []
     return [Article(file=source.name, title=paras[0], paragraphs=tuple(paras[1:]), positions=tuple(range(2, len(paras) + 1)))]
+
+
+def load_files(paths, on_skip=None):  # type: ignore[no-untyped-def]
+    """Read and clean files and folders: ``[(file name, [Article, ...]), ...]`` in sorted order."""
+    from drafter.sources import iter_sources
+
+    return [(s.name, clean_source(s)) for s in iter_sources(paths, on_skip)]
