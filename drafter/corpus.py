@@ -357,6 +357,8 @@ def rejoin(lines: list[str], wrap: float | None) -> list[str]:
             join = False
             if _CONTINUATION_START.match(line):
                 join = True
+            elif len(line) <= 2 and _title_like(prev) and len(prev) <= 20:
+                join = True  # a title broken before its last character
             elif not _is_heading_line(line) and not _SALUTATION.match(prev):
                 last = prev[-1]
                 prev_is_heading = _is_heading_line(prev) and not re.search(r"[。！？；]", prev)
@@ -454,7 +456,11 @@ def split_long(paragraph: str, limit: int = MAX_PARAGRAPH) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 # 8. articles
 
-_TITLE_MAX = 50
+_TITLE_MAX = 64
+_DATELINE = re.compile(r"^[（(]?\d{4}年\d{1,2}月\d{1,2}日|^——")
+_SIGNATURE = re.compile(r"(?:总理|主席|省长|市长|县长|区长|书记|部长|主任|局长|代表)\s*\S{0,4}$|^\S{2,4}$")
+_STRONG_TITLE = re.compile(r"(?:工作报告|的报告|上的讲话|上的致辞|上的发言|上的主旨演讲|讲话提纲)$")
+_TITLE_DATE_AUTHOR = re.compile(r"^(.{4,}?)[（(](\d{4}年\d{1,2}月\d{1,2}日)[)）]\s*(\S{2,4})?$")
 _SENTENCE_PUNCT = re.compile(r"[。！？；!?;]")
 _SPEECH_TITLE = re.compile(r"(?:讲话|致辞|发言|报告会上|动员会上|座谈会上|大会上|会议上|仪式上|典礼上|论坛上|开幕式上)")
 _REFLECTION_TITLE = re.compile(r"心得|体会|感悟|感想|学习.{0,6}有感|读后感|观后感|思考")
@@ -597,6 +603,15 @@ def _pick_title(header: list[str]) -> tuple[str, str]:
     for h in cands:
         if "——" in h and not h.startswith("——"):
             return _split_title(h)
+    plain = [h for h in cands if not _DATELINE.match(h) and not _SIGNATURE.search(h)]
+    for i, h in enumerate(plain):
+        if _STRONG_TITLE.search(_TITLE_DATE_AUTHOR.sub(r"\1", h)):
+            m = _TITLE_DATE_AUTHOR.match(h)
+            return (m.group(1).strip(), "") if m else (h, "")
+    dated = [h for h in cands if _DATELINE.match(h) and h.startswith("——")]
+    if plain and dated and header.index(dated[0]) > header.index(plain[0]):
+        return plain[0], dated[0].lstrip("—")
+    cands = plain or cands
     counts = Counter(squash(h) for h in cands)
     for h in cands:
         if counts[squash(h)] > 1:
