@@ -370,7 +370,7 @@ def rejoin(lines: list[str], wrap: float | None) -> list[str]:
                         join = True
                     elif continued and last in "，,、":
                         join = True
-                broken = len(prev) >= 50 or bool(_SENTENCE_PUNCT.search(prev[:-1]))
+                broken = len(prev) >= 50 or bool(_SENTENCE_PUNCT.search(prev[:-1])) or (len(prev) >= 36 and "，" in prev)
                 if not join and broken and last not in _TERMINAL and not prev_is_heading:
                     join = True
             if join:
@@ -396,6 +396,7 @@ def unify_punctuation(text: str) -> str:
 
     ASCII punctuation inside numbers (``1,000``, ``15:08``), Latin words and URLs is left alone.
     """
+    text = re.sub(r"\(([^()]{0,60})\)", _paren, text)
     chars = list(text)
     n = len(chars)
     for i, c in enumerate(chars):
@@ -406,8 +407,7 @@ def unify_punctuation(text: str) -> str:
                 continue
             if (before and _CJKISH.match(before)) or (after and _CJKISH.match(after)) or (not after and before and _CJKISH.match(before)):
                 chars[i] = _PUNCT[c]
-    text = "".join(chars)
-    return re.sub(r"\(([^()]{0,60})\)", _paren, text)
+    return "".join(chars)
 
 
 def _paren(m: re.Match[str]) -> str:
@@ -479,7 +479,7 @@ def _title_like(line: str) -> bool:
 
 
 def _is_body(line: str) -> bool:
-    return (len(line) >= 40 and bool(_SENTENCE_PUNCT.search(line))) or bool(_SALUTATION.match(line)) or bool(HEADING_START.match(line))
+    return (len(line) >= 12 and bool(_SENTENCE_PUNCT.search(line))) or bool(_SALUTATION.match(line)) or bool(HEADING_START.match(line))
 
 
 def _split_title(line: str) -> tuple[str, str]:
@@ -604,7 +604,7 @@ def _pick_title(header: list[str]) -> tuple[str, str]:
         if "——" in h and not h.startswith("——"):
             return _split_title(h)
     plain = [h for h in cands if not _DATELINE.match(h) and not _SIGNATURE.search(h)]
-    for i, h in enumerate(plain):
+    for h in plain:
         if _STRONG_TITLE.search(_TITLE_DATE_AUTHOR.sub(r"\1", h)):
             m = _TITLE_DATE_AUTHOR.match(h)
             return (m.group(1).strip(), "") if m else (h, "")
