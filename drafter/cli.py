@@ -98,6 +98,176 @@ def outline(paths: tuple[str, ...], fmt: str) -> None:
             click.echo("")
 
 
+CORPUS_OPTION = click.option(
+    "--corpus",
+    "corpus",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="语料文件夹（默认：DRAFTER_CORPUS 或自带语料）/ corpus folder.",
+)
+
+
+def _context(corpus: Path | None, jobs: int | None = None):  # -> drafter.lookup.Context
+    from drafter.lookup import Context
+    from drafter.mine import load_model
+    from drafter.paths import default_corpus
+
+    folder = corpus or default_corpus()
+    if not folder.is_dir():
+        raise DrafterError(f"{folder}：语料文件夹不存在，请用 --corpus 指定一个存在的文件夹")
+    return Context(model=load_model(folder, warn=warn, jobs=jobs), corpus=folder)
+
+
+@cli.command()
+@CORPUS_OPTION
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None, help="并行进程数（默认：CPU 核数）/ worker processes.")
+@click.option("--force", is_flag=True, help="忽略缓存，全部重新分析 / re-analyse every file.")
+@click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True, help="输出格式 / output format.")
+def mine(corpus: Path | None, jobs: int | None, force: bool, fmt: str) -> None:
+    """挖掘语料：提纲、排比标题、词库、主题 / mine the corpus into a model."""
+    import time
+
+    from drafter.mine import mine as run
+    from drafter.model import model_path
+    from drafter.paths import default_corpus
+
+    folder = corpus or default_corpus()
+    start = time.perf_counter()
+    model = run(folder, jobs=jobs, progress=True, warn=warn, force=force)
+    seconds = time.perf_counter() - start
+    cats: dict[str, int] = {}
+    for p in model.phrases:
+        cats[p.category] = cats.get(p.category, 0) + 1
+    summary = {
+        "corpus": str(folder),
+        "files": len(model.inputs.get("files", {})),
+        "articles": len(model.articles),
+        "series": len(model.series),
+        "phrases": cats,
+        "themes": {t["theme"]: t["article_count"] for t in _themes_of(model)},
+        "model": str(model_path(folder)),
+        "seconds": round(seconds, 2),
+    }
+    if fmt == "json":
+        click.echo(dump_json(summary))
+        return
+    click.echo(f"语料：{summary['corpus']}（{summary['files']} 个文件，{summary['articles']} 篇文章）")
+    click.echo(f"排比标题骨架：{summary['series']} 个")
+    click.echo("词库：" + "，".join(f"{k} {v}" for k, v in cats.items()))
+    click.echo("主题：" + "，".join(f"{k} {v} 篇" for k, v in summary["themes"].items()))
+    click.echo(f"模型：{summary['model']}（用时 {summary['seconds']} 秒）")
+
+
+def _themes_of(model):  # type: ignore[no-untyped-def]
+    index = model.theme_index()
+    return [{"theme": i.theme, "article_count": i.article_count} for i in index.themes()]
+
+
+@cli.command()
+@CORPUS_OPTION
+@click.option("--theme", default=None, help="只看某一主题 / only series from articles about this theme.")
+@click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True, help="输出格式 / output format.")
+def series(corpus: Path | None, theme: str | None, fmt: str) -> None:
+    """列出排比标题骨架 / list parallel-heading skeletons."""
+    from drafter.lookup import series_entries
+
+    rows = series_entries(_context(corpus), theme)
+    if fmt == "json":
+        keys = ("skeleton", "rhythm", "slots", "examples", "sources", "themes")
+        click.echo(dump_json([{k: r[k] for k in keys} | {"members": r.get("members", [])} for r in rows]))
+        return
+    for r in rows:
+        themes = "、".join(r["themes"]) or "—"
+        click.echo(f"{r['skeleton']}    〔节奏 {r['rhythm']}；主题 {themes}〕")
+        heads = [h for ex in r["examples"] for h in ex]
+        for i in r.get("members", [])[:4]:
+            click.echo(f"    · {heads[i]}  ({r['sources'][i] if i < len(r['sources']) else ''})")
+        click.echo("")
+
+
+@cli.group()
+def bank() -> None:
+    """词库：查看、添加、删除 / phrase banks: list, add, remove."""
+
+
+@bank.command("list")
+@click.argument("category", required=False)
+@CORPUS_OPTION
+@click.option("--theme", default=None, help="主题 / theme.")
+@click.option("--grep", default=None, help="包含此文字 / containing this text.")
+@click.option("--speaker", default=None, help="引语的说话人 / speaker of a quotation.")
+@click.option("--limit", type=click.IntRange(0), default=0, help="最多显示条数（0 为不限）/ at most this many.")
+@click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True, help="输出格式 / output format.")
+def bank_list(category: str | None, corpus: Path | None, theme: str | None, grep: str | None, speaker: str | None, limit: int, fmt: str) -> None:
+    """列出词库条目 / list bank entries (mined and hand-added)."""
+    from drafter.lookup import bank_entries
+    from drafter.phrases import category as resolve_category
+
+    if category:
+        resolve_category(category)  # a bad category is a usage error before any mining
+    rows = bank_entries(_context(corpus), category, theme, grep, speaker)
+    if limit:
+        rows = rows[:limit]
+    if fmt == "json":
+        click.echo(dump_json(rows))
+        return
+    for r in rows:
+        who = f"{r['speaker']}：" if r.get("speaker") else ""
+        src = "，".join(r["sources"][:3]) + ("…" if len(r["sources"]) > 3 else "")
+        mark = "手工" if r["user"] else f"×{r['count']}"
+        click.echo(f"[{r['category']}] {who}{r['text']}  〔{mark}；{src}〕")
+
+
+def _bank_folder(corpus: Path | None) -> Path:
+    from drafter.banks import banks_dir
+    from drafter.paths import default_corpus
+
+    return banks_dir(corpus or default_corpus())
+
+
+@bank.command("add")
+@click.argument("category")
+@click.argument("text")
+@CORPUS_OPTION
+@click.option("--theme", "themes", multiple=True, help="限定主题（可多次）/ restrict to a theme (repeatable).")
+@click.option("--speaker", default="", help="引语的说话人 / speaker, for 引语.")
+def bank_add(category: str, text: str, corpus: Path | None, themes: tuple[str, ...], speaker: str) -> None:
+    """向词库添加一条（写入你自己的词库文件）/ add an entry to your bank file."""
+    from drafter.banks import add_entry
+
+    entry, changed = add_entry(_bank_folder(corpus), category, text, themes, speaker) if speaker else add_entry(_bank_folder(corpus), category, text, themes)
+    click.echo(("已添加：" if changed else "已存在，未改动：") + f"{entry.text}  〔{entry.source}〕")
+
+
+@bank.command("remove")
+@click.argument("category")
+@click.argument("text")
+@CORPUS_OPTION
+def bank_remove(category: str, text: str, corpus: Path | None) -> None:
+    """从词库去掉一条（在你的词库文件里记一笔，不删任何手写内容）/ strike an entry."""
+    from drafter.banks import remove_entry
+
+    entry, changed = remove_entry(_bank_folder(corpus), category, text)
+    click.echo(("已去掉：" if changed else "本来就没有，未改动：") + f"{entry.text}  〔{entry.source}〕")
+
+
+@cli.command()
+@CORPUS_OPTION
+@click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True, help="输出格式 / output format.")
+def themes(corpus: Path | None, fmt: str) -> None:
+    """列出主题、词汇和相关文章 / list themes with terms and articles."""
+    from drafter.lookup import theme_entries
+
+    rows = theme_entries(_context(corpus))
+    if fmt == "json":
+        click.echo(dump_json(rows))
+        return
+    for r in rows:
+        click.echo(f"{r['theme']}（{r['article_count']} 篇）  词汇：{'、'.join(r['terms'][:15])}")
+        for a in r["articles"][:5]:
+            click.echo(f"    {a['score']:6.2f}  {a['title']}  〔{a['id']}〕")
+
+
 def main() -> None:
     """Entry point: run the CLI, turning drafter's errors into one Chinese line and an exit code."""
     debug = os.environ.get("DRAFTER_DEBUG") == "1" or "--debug" in sys.argv[1:]

@@ -1,0 +1,174 @@
+"""The mined Model: what the composer and every query command read, and where it is kept.
+
+The model is tool-owned JSON in the cache folder (``DRAFTER_CACHE_DIR`` or the user cache dir),
+one folder per corpus, never inside the corpus or the package::
+
+    <cache>/<corpus key>/model.json          the merged model (schema-versioned)
+    <cache>/<corpus key>/files/<key>.json    one analysis per source file (the map step's output),
+                                             keyed by file name and content hash, so changing one
+                                             file re-analyses one file
+    <cache>/<corpus key>/chains/<key>.json   Markov chains and novelty index per theme, built lazily
+
+Everything is written atomically under a lock; a corrupt or outdated file is treated as missing and
+rebuilt, never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from drafter import paths
+
+SCHEMA = 1
+"""Bump when the model's JSON layout or the meaning of a field changes: old caches are rebuilt."""
+
+ANALYSIS_VERSION = 1
+"""Bump when the per-file analysis changes (cleaning, outline, phrase rules): files are re-analysed."""
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """What the model keeps of each article (the text itself stays in the per-file analysis)."""
+
+    id: str
+    file: str
+    title: str
+    genre: str
+    subtitle: str = ""
+    author: str = ""
+    date: str = ""
+    flags: tuple[str, ...] = ()
+    paragraphs: int = 0
+    span: tuple[int, int] = (0, 0)  # first and last paragraph position in the file
+    analysis: str = ""  # name of the per-file analysis JSON holding its text
+
+    @property
+    def quotable(self) -> bool:
+        return not self.flags
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "file": self.file,
+            "title": self.title,
+            "genre": self.genre,
+            "subtitle": self.subtitle,
+            "author": self.author,
+            "date": self.date,
+            "flags": list(self.flags),
+            "paragraphs": self.paragraphs,
+            "span": list(self.span),
+            "analysis": self.analysis,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ArticleInfo:
+        return cls(**{**d, "flags": tuple(d.get("flags", ())), "span": tuple(d.get("span", (0, 0)))})
+
+
+@dataclass(frozen=True)
+class Model:
+    """The merged result of mining a corpus.
+
+    ``inputs`` records what the model was built from (file names with content hash, size and
+    mtime; the theme terms key), which is how staleness is decided.  ``shapes`` holds per-genre
+    outline statistics, ``series`` the parallel-heading skeletons, ``phrases`` the mined banks,
+    ``themes`` the theme index, ``titles`` sample titles per genre.
+    """
+
+    corpus: str
+    inputs: dict[str, Any]
+    articles: tuple[ArticleInfo, ...]
+    shapes: dict[str, Any] = field(default_factory=dict)
+    series: tuple[Any, ...] = ()
+    phrases: tuple[Any, ...] = ()
+    themes: dict[str, Any] = field(default_factory=dict)
+    schema: int = SCHEMA
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": self.schema,
+            "corpus": self.corpus,
+            "inputs": self.inputs,
+            "articles": [a.to_dict() for a in self.articles],
+            "shapes": self.shapes,
+            "series": [s.to_dict() for s in self.series],
+            "phrases": [p.to_dict() for p in self.phrases],
+            "themes": self.themes,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Model:
+        from drafter.phrases import Phrase
+        from drafter.series import Series
+
+        return cls(
+            schema=int(d["schema"]),
+            corpus=d["corpus"],
+            inputs=d["inputs"],
+            articles=tuple(ArticleInfo.from_dict(a) for a in d["articles"]),
+            shapes=d.get("shapes", {}),
+            series=tuple(Series.from_dict(s) for s in d.get("series", [])),
+            phrases=tuple(Phrase.from_dict(p) for p in d.get("phrases", [])),
+            themes=d.get("themes", {}),
+        )
+
+    def article(self, article_id: str) -> ArticleInfo | None:
+        for a in self.articles:
+            if a.id == article_id:
+                return a
+        return None
+
+    def article_at(self, source: str) -> ArticleInfo | None:
+        """The article a ``FILE#N`` provenance points into."""
+        file, _, pos = source.rpartition("#")
+        n = int(pos) if pos.isdigit() else 0
+        for a in self.articles:
+            if a.file == file and a.span[0] <= n <= a.span[1]:
+                return a
+        return None
+
+    def theme_index(self) -> Any:
+        """The :class:`drafter.themes.ThemeIndex` (parsed on demand: most commands need it)."""
+        from drafter.themes import ThemeIndex
+
+        return ThemeIndex.from_dict(self.themes)
+
+
+def corpus_key(corpus: Path) -> str:
+    """A short stable name for a corpus folder's cache (its resolved path, hashed)."""
+    return hashlib.sha256(str(corpus.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+
+def cache_root(corpus: Path) -> Path:
+    """The cache folder of one corpus."""
+    return paths.cache_dir() / corpus_key(corpus)
+
+
+def model_path(corpus: Path) -> Path:
+    return cache_root(corpus) / "model.json"
+
+
+def load_cached(corpus: Path) -> Model | None:
+    """The cached model, or None when it is missing, unreadable, corrupt or of another schema."""
+    from drafter.atomic import read_json
+
+    data = read_json(model_path(corpus))
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        return None
+    try:
+        return Model.from_dict(data)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def save(model: Model, corpus: Path) -> Path:
+    """Write the model atomically (the caller holds the corpus lock)."""
+    from drafter.atomic import write_json
+
+    path = model_path(corpus)
+    write_json(path, model.to_dict())
+    return path
