@@ -1,0 +1,842 @@
+"""Parallel headings (对仗标题) aligned into skeletons with slots.
+
+The headings of one sibling series are written to be parallel: ``要把以习近平外交思想为指导树得更牢`` /
+``要把加强党对外事工作的领导落得更实`` share the skeleton ``要把{X}{V}得更{A}``.  Writers polish such
+series for a long time, so the skeleton (the exact shared words) and the rhythm (clause lengths and
+punctuation) are what a draft can reuse: new fillers go into the slots, the skeleton stays.
+
+How a skeleton is found
+    The headings are aligned character by character, progressively: the first heading is the
+    profile, each next heading is matched against the profile's remaining constant characters with
+    :class:`difflib.SequenceMatcher` (longest common block first, which favours contiguous words over
+    stray shared characters).  Constant runs are the characters every member shares, in order and
+    contiguous in every member.  A run must be meaningful to stay in the skeleton: a run that starts
+    or ends every heading is an anchor and may be one character long (an opening character must be
+    some member's first word, so ``加`` of ``加大`` / ``加强`` goes); a run in the middle needs two
+    characters or a punctuation mark, so a ``的`` that happens to occur in every heading does not
+    become skeleton.  Between runs are the slots; a slot is empty in some members at most, never in
+    all.
+
+    A slot whose fillers all end (or all start) with a verb or adjective word, and have more words
+    besides, is split in two (``以习近平外交思想为指导树`` → ``{X}{V}``).  Each filler is tagged on its own,
+    because the skeleton's constants are word boundaries the segmenter cannot see inside the whole
+    heading (it reads ``树得`` as one word).  Slot names: ``V``, ``V2``… for verb-like slots and
+    ``A``, ``A2``… for adjective-like ones (at least half the fillers a single word of that class, none
+    of the other), ``X``, ``Y``, ``Z``, ``W``… for the rest, left to right.
+
+Skeleton notation
+    Slots are ``{NAME}``; literal braces in the constant text are doubled (``{{``, ``}}``), as in
+    :meth:`str.format`.
+
+Rhythm notation
+    A heading is cut into clauses at break punctuation (``，；：。！？…—`` and spaces; the enumeration
+    comma ``、`` stays inside its clause); the rhythm writes each clause's length in characters,
+    inline marks (quotes, brackets, ``、``, ``·``) not counted, with the break marks between them as
+    they stand: ``守初心，为群众办实事`` is ``3，6``.  Over a
+    series a length that varies is written as a range, ``6-7，6-7``; a clause empty in every member
+    (after a final ``。``) is left out, so ``（一）``-style headings read ``9，11。``.  Members with
+    different break patterns are written group by group, separated by `` | ``.
+
+Exact and rhythm-only series
+    For one sibling series, :func:`series_from_headings` returns the exact skeleton over the largest
+    subset (two or more) that shares constant words, and a rhythm-only series over the largest subset
+    that shares the break pattern at similar length: its slots are the clauses and its ``coverage``
+    is 0.  A skeleton is *exact* when it shares words: two or more characters that are not
+    punctuation, held by an anchor (``突出{X}``), by a run of three characters or more (``{X}意识，``),
+    or making up a quarter of the members' characters.  One two-character word in the middle of long
+    headings (``{X}发展{Y}``) is a common word, not a pattern.
+
+Punctuation is normalised to the full-width forms official writing uses before anything else
+(``高举伟大旗帜,凝聚奋进力量`` → ``高举伟大旗帜，凝聚奋进力量``), so ``fill(s, fits(s, h)) ==
+normalize(h)`` for every member ``h``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from functools import lru_cache
+from itertools import combinations
+from typing import Any
+
+from drafter.errors import UsageError
+from drafter.segment import tag
+
+__all__ = [
+    "Series",
+    "align",
+    "fill",
+    "fits",
+    "is_parallel",
+    "merge_series",
+    "normalize",
+    "rhythm",
+    "series_from_headings",
+]
+
+#: Largest length ratio (longest / shortest) of headings that still count as parallel.
+MAX_LENGTH_RATIO = 1.6
+
+# Pair seeds tried when looking for the largest subset that shares constant words; bounds the work
+# on long lists (a work report's twenty ``1.`` items) without changing the result on short ones.
+_MAX_SEEDS = 12
+
+#: Below this share of constant characters, a skeleton held together only by two-character words
+#: in the middle is chance, not a pattern.
+MIN_WEAK_COVERAGE = 0.25
+
+_BREAKS = "，；：。！？…—"
+_BREAK_RE = re.compile(rf"([{_BREAKS}\s]+)")
+_HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？", "(": "（", ")": "）"}
+_GENERAL_NAMES = "XYZWUTSRQPONMLKJIHGFEDCB"
+_CJK = "\u3400-\u9fff\uf900-\ufaff"
+# A space between a Chinese character and a digit or Latin letter is web spacing (``2024 年``), not
+# a break; a space between two Chinese characters separates title halves and stays.
+_STRAY_SPACE = re.compile(rf"(?<=[{_CJK}]) (?=[0-9A-Za-z])|(?<=[0-9A-Za-z]) (?=[{_CJK}])")
+_PUNCT_SPACE = re.compile(r" (?=[^\w ])|(?<=[^\w ]) ")
+_SLOT_RE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+
+
+def _is_punct(ch: str) -> bool:
+    return ch.isspace() or unicodedata.category(ch)[0] in "PZ"
+
+
+def normalize(text: str) -> str:
+    """The heading as the skeletons see it: trimmed, spaces collapsed, punctuation full-width.
+
+    A space beside punctuation, or between a Chinese character and a digit or Latin letter, is dropped
+    (``2024 年``).
+    Half-width ``,;:!?()`` become full-width unless they sit between digits (``1,000``, ``8:30``);
+    ASCII double quotes become “ and ” in turn.  The mapping keeps one character for one, so
+    alignment positions stay meaningful.
+    """
+    text = re.sub(r"\s+", " ", text.replace("\u3000", " ")).strip()
+    text = _STRAY_SPACE.sub("", text)
+    out: list[str] = []
+    quote_open = True
+    for i, ch in enumerate(text):
+        if ch in _HALF_TO_FULL:
+            prev_digit = i > 0 and text[i - 1].isdigit()
+            next_digit = i + 1 < len(text) and text[i + 1].isdigit()
+            out.append(ch if (prev_digit and next_digit and ch in ",:") else _HALF_TO_FULL[ch])
+        elif ch == '"':
+            out.append("“" if quote_open else "”")
+            quote_open = not quote_open
+        else:
+            out.append(ch)
+    return _PUNCT_SPACE.sub("", "".join(out))
+
+
+@dataclass(frozen=True)
+class Series:
+    """One parallel pattern: a skeleton with slots, its rhythm, and the headings it came from.
+
+    ``examples`` holds each example series in full (every heading of the sibling series, as
+    normalised), ``sources`` the ``FILE#N`` of each heading of the examples flattened in order, and
+    ``members`` the indexes (into that flattened list) of the headings the skeleton fits.  ``slots``
+    and ``slot_pos`` list one filler / one tag string per member, in member order; a tag string joins
+    the jieba tags of the filler's words with ``+``.
+    """
+
+    skeleton: str
+    rhythm: str
+    slots: dict[str, tuple[str, ...]]
+    slot_pos: dict[str, tuple[str, ...]]
+    examples: tuple[tuple[str, ...], ...]
+    sources: tuple[str, ...]
+    themes: tuple[str, ...] = ()
+    coverage: float = 0.0
+    members: tuple[int, ...] = ()
+    _parts: tuple[tuple[bool, str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_parts", tuple(_parse(self.skeleton)))
+
+    @property
+    def slot_names(self) -> tuple[str, ...]:
+        """Slot names in skeleton order."""
+        return tuple(text for is_slot, text in self._parts if is_slot)
+
+    @property
+    def constant(self) -> str:
+        """The skeleton's constant text, slots left out."""
+        return "".join(text for is_slot, text in self._parts if not is_slot)
+
+    @property
+    def exact(self) -> bool:
+        """True when the skeleton shares words, not just rhythm (see the module notes)."""
+        parts = self._parts
+        runs = [(text, i in (0, len(parts) - 1)) for i, (is_slot, text) in enumerate(parts) if not is_slot]
+        flat = self.headings
+        texts = [flat[i] for i in self.members if i < len(flat)]
+        return _solid(runs, _letter_share(self.constant, texts))
+
+    @property
+    def headings(self) -> tuple[str, ...]:
+        """Every heading of every example, flattened (what ``members`` and ``sources`` index)."""
+        return tuple(h for ex in self.examples for h in ex)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "skeleton": self.skeleton,
+            "rhythm": self.rhythm,
+            "slots": {k: list(v) for k, v in self.slots.items()},
+            "slot_pos": {k: list(v) for k, v in self.slot_pos.items()},
+            "examples": [list(ex) for ex in self.examples],
+            "sources": list(self.sources),
+            "themes": list(self.themes),
+            "coverage": self.coverage,
+            "members": list(self.members),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Series:
+        return cls(
+            skeleton=d["skeleton"],
+            rhythm=d.get("rhythm", ""),
+            slots={k: tuple(v) for k, v in d.get("slots", {}).items()},
+            slot_pos={k: tuple(v) for k, v in d.get("slot_pos", {}).items()},
+            examples=tuple(tuple(ex) for ex in d.get("examples", ())),
+            sources=tuple(d.get("sources", ())),
+            themes=tuple(d.get("themes", ())),
+            coverage=float(d.get("coverage", 0.0)),
+            members=tuple(int(i) for i in d.get("members", ())),
+        )
+
+
+# --- skeleton text ---------------------------------------------------------------------------
+
+
+def _parse(skeleton: str) -> list[tuple[bool, str]]:
+    """``"要把{X}{V}得更{A}"`` → ``[(False, "要把"), (True, "X"), (True, "V"), (False, "得更"), (True, "A")]``."""
+    parts: list[tuple[bool, str]] = []
+    pos = 0
+    buf: list[str] = []
+    for m in _SLOT_RE.finditer(skeleton):
+        buf.append(skeleton[pos : m.start()])
+        pos = m.end()
+        tok = m.group(0)
+        if tok in ("{{", "}}"):
+            buf.append(tok[0])
+            continue
+        if "".join(buf):
+            parts.append((False, "".join(buf)))
+        buf = []
+        parts.append((True, m.group(1)))
+    buf.append(skeleton[pos:])
+    if "".join(buf):
+        parts.append((False, "".join(buf)))
+    return parts
+
+
+def _escape(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _letters(text: str) -> int:
+    return sum(1 for ch in text if not _is_punct(ch))
+
+
+def _letter_share(constant: str, texts: Sequence[str]) -> float:
+    """Share of the members' non-punctuation characters that are constant skeleton."""
+    total = sum(_letters(t) for t in texts)
+    return _letters(constant) * len(texts) / total if total else 0.0
+
+
+def _solid(runs: Sequence[tuple[str, bool]], coverage: float) -> bool:
+    """Whether constant runs (text, anchored at start or end) make a skeleton that shares words.
+
+    Two characters that are not punctuation at least; and an anchor, a run of three characters or
+    more (``意识，``, ``作为政府的``), or enough coverage (of non-punctuation characters): one
+    two-character word in the middle of long headings (``{X}发展{Y}``) is a common word, not a pattern.
+    """
+    if sum(_letters(text) for text, _ in runs) < 2:
+        return False
+    return (
+        any(anchored and _letters(text) for text, anchored in runs)
+        or any(len(text) >= 3 and _letters(text) >= 2 for text, _ in runs)
+        or coverage >= MIN_WEAK_COVERAGE
+    )
+
+
+def _solid_cols(cols: list[_Col], texts: Sequence[str]) -> bool:
+    """:func:`_solid` for an alignment profile over ``texts`` (in the profile's member order)."""
+    lengths = [len(t) for t in texts]
+    runs = []
+    for run in _runs(cols):
+        start = all(p == 0 for p in run[0][1])
+        end = all(p == n - 1 for p, n in zip(run[-1][1], lengths, strict=True))
+        runs.append(("".join(ch for ch, _ in run), start or end))
+    return _solid(runs, _letter_share("".join(ch for ch, _ in cols), texts))
+
+
+# --- alignment --------------------------------------------------------------------------------
+
+# A column of the alignment profile: one constant character and its position in each member.
+_Col = tuple[str, tuple[int, ...]]
+
+
+def _seed(text: str) -> list[_Col]:
+    return [(ch, (i,)) for i, ch in enumerate(text)]
+
+
+def _add(cols: list[_Col], text: str) -> list[_Col]:
+    """Align one more member against the profile; keep the columns it shares, in order."""
+    profile = "".join(ch for ch, _ in cols)
+    sm = SequenceMatcher(None, profile, text, autojunk=False)
+    out: list[_Col] = []
+    for a, b, size in sm.get_matching_blocks():
+        for k in range(size):
+            ch, pos = cols[a + k]
+            out.append((ch, (*pos, b + k)))
+    return out
+
+
+def _runs(cols: list[_Col]) -> list[list[_Col]]:
+    """Maximal runs of columns that are contiguous in every member."""
+    runs: list[list[_Col]] = []
+    for col in cols:
+        if runs and all(p == q + 1 for p, q in zip(col[1], runs[-1][-1][1], strict=True)):
+            runs[-1].append(col)
+        else:
+            runs.append([col])
+    return runs
+
+
+def _prune(cols: list[_Col], texts: Sequence[str]) -> list[_Col]:
+    """Drop runs too weak to be skeleton.
+
+    A middle run of one character that is not punctuation goes (a stray ``的``); so does a
+    one-character opening that is no member's first word (``加`` of ``加大`` / ``加强``), which
+    cuts a word rather than shares one.
+    """
+    kept: list[_Col] = []
+    for run in _runs(cols):
+        start = all(p == 0 for p in run[0][1])
+        end = all(p == len(t) - 1 for p, t in zip(run[-1][1], texts, strict=True))
+        if start and len(run) == 1 and not _is_punct(run[0][0]):
+            start = any(_words(t)[0][0] == run[0][0] for t in texts)
+        if start or end or len(run) >= 2 or _is_punct(run[0][0]):
+            kept.extend(run)
+    return kept
+
+
+def _profile(texts: Sequence[str]) -> list[_Col]:
+    cols = _seed(texts[0])
+    for i, text in enumerate(texts[1:], start=2):
+        cols = _prune(_add(cols, text), texts[:i])
+    return cols
+
+
+# A part of a skeleton under construction: a constant text, or a slot with one filler per member.
+_Part = tuple[str, tuple[str, ...]]  # ("c", (text,)) or ("s", fillers)
+
+
+def _parts_from_cols(texts: Sequence[str], cols: list[_Col]) -> list[_Part]:
+    parts: list[_Part] = []
+    prev_end = [0] * len(texts)
+    for run in _runs(cols):
+        starts = run[0][1]
+        fillers = tuple(t[e:s] for t, e, s in zip(texts, prev_end, starts, strict=True))
+        if any(fillers):
+            parts.append(("s", fillers))
+        parts.append(("c", ("".join(ch for ch, _ in run),)))
+        prev_end = [p + 1 for p in run[-1][1]]
+    tail = tuple(t[e:] for t, e in zip(texts, prev_end, strict=True))
+    if any(tail):
+        parts.append(("s", tail))
+    return parts
+
+
+@lru_cache(maxsize=8192)
+def _words(text: str) -> tuple[tuple[str, str], ...]:
+    """``(word, tag)`` pairs that concatenate back to ``text`` exactly (one pair per char if not)."""
+    if not text:
+        return ()
+    pairs = tuple(tag(text))
+    if "".join(w for w, _ in pairs) != text:
+        return tuple((ch, "x") for ch in text)
+    return pairs
+
+
+def _word_class(tag_: str) -> str:
+    if tag_.startswith("v") and tag_ != "vn":
+        return "V"
+    if tag_ in ("a", "ad", "ag"):
+        return "A"
+    return ""
+
+
+def _filler_class(filler: str) -> str:
+    words = _words(filler)
+    return _word_class(words[0][1]) if len(words) == 1 else ""
+
+
+def _slot_class(fillers: Sequence[str]) -> str:
+    """``V`` / ``A`` for a one-word slot: every filler one word, at least half of that class, none of the other.
+
+    Half, not all, because single characters out of context are tagged poorly (``得更实``: 实 ``n``).
+    """
+    if not all(len(_words(f)) == 1 for f in fillers):
+        return ""
+    classes = [_filler_class(f) for f in fillers]
+    for cls, other in (("V", "A"), ("A", "V")):
+        if classes.count(cls) * 2 >= len(classes) and other not in classes:
+            return cls
+    return ""
+
+
+def _split_slots(parts: list[_Part]) -> list[_Part]:
+    """Split a slot whose fillers all start (or all end) with a verb or adjective word, and say more."""
+    out: list[_Part] = []
+    for kind, fillers in parts:
+        if kind != "s":
+            out.append((kind, fillers))
+            continue
+        words = [_words(f) for f in fillers]
+        if not all(len(w) >= 2 for w in words):
+            out.append((kind, fillers))
+            continue
+        for side in (0, -1):
+            classes = {_word_class(w[side][1]) for w in words}
+            if len(classes) == 1 and "" not in classes:
+                if side == 0:
+                    head = tuple(w[0][0] for w in words)
+                    rest = tuple(f[len(h) :] for f, h in zip(fillers, head, strict=True))
+                    out.extend([("s", head), ("s", rest)])
+                else:
+                    tail = tuple(w[-1][0] for w in words)
+                    rest = tuple(f[: len(f) - len(t)] for f, t in zip(fillers, tail, strict=True))
+                    out.extend([("s", rest), ("s", tail)])
+                break
+        else:
+            out.append((kind, fillers))
+    return out
+
+
+def _name_slots(parts: list[_Part]) -> list[tuple[str, str, tuple[str, ...]]]:
+    """``[("c", text, ()), ("s", name, fillers), ...]`` with names given left to right."""
+    counts = {"V": 0, "A": 0, "": 0}
+    named: list[tuple[str, str, tuple[str, ...]]] = []
+    for kind, payload in parts:
+        if kind == "c":
+            named.append(("c", payload[0], ()))
+            continue
+        cls = _slot_class(payload)
+        n = counts[cls]
+        counts[cls] += 1
+        if cls:
+            name = cls if n == 0 else f"{cls}{n + 1}"
+        else:
+            letters = len(_GENERAL_NAMES)
+            name = _GENERAL_NAMES[n % letters] + (str(n // letters + 1) if n >= letters else "")
+        named.append(("s", name, payload))
+    return named
+
+
+def _pos_string(filler: str) -> str:
+    return "+".join(t for _, t in _words(filler))
+
+
+def _build(
+    parts: list[_Part],
+    member_texts: Sequence[str],
+    examples: tuple[tuple[str, ...], ...],
+    sources: tuple[str, ...],
+    members: tuple[int, ...],
+    rhythm_only: bool = False,
+) -> Series:
+    named = _name_slots(parts)
+    skeleton = "".join(_escape(text) if kind == "c" else "{" + text + "}" for kind, text, _ in named)
+    slots = {name: fillers for kind, name, fillers in named if kind == "s"}
+    slot_pos = {name: tuple(_pos_string(f) for f in fillers) for name, fillers in slots.items()}
+    coverage = 0.0
+    total = sum(len(t) for t in member_texts)
+    if not rhythm_only and total:
+        const = sum(len(text) for kind, text, _ in named if kind == "c")
+        coverage = round(const * len(member_texts) / total, 4)
+    return Series(
+        skeleton=skeleton,
+        rhythm=rhythm(member_texts),
+        slots=slots,
+        slot_pos=slot_pos,
+        examples=examples,
+        sources=sources,
+        coverage=coverage,
+        members=members,
+    )
+
+
+def align(headings: Sequence[str]) -> Series:
+    """Align two or more headings character by character into one skeleton with slots.
+
+    Every heading is a member: the skeleton keeps what all of them share (possibly nothing, giving
+    ``{X}``).  Use :func:`series_from_headings` to find the subset that shares words.
+    """
+    if len(headings) < 2:
+        raise UsageError("对齐至少需要两个标题")
+    texts = [normalize(h) for h in headings]
+    parts = _split_slots(_parts_from_cols(texts, _profile(texts)))
+    return _build(parts, texts, (tuple(texts),), (), tuple(range(len(texts))))
+
+
+# --- rhythm -----------------------------------------------------------------------------------
+
+
+def _clauses(text: str) -> tuple[list[str], tuple[str, ...]]:
+    """Clauses and the break marks between them (``len(clauses) == len(breaks) + 1``)."""
+    pieces = _BREAK_RE.split(text)
+    return pieces[0::2], tuple(pieces[1::2])
+
+
+def _clause_len(clause: str) -> int:
+    return sum(1 for ch in clause if not _is_punct(ch))
+
+
+def _rhythm_group(texts: Sequence[str]) -> str:
+    split = [_clauses(t) for t in texts]
+    breaks = split[0][1]
+    out: list[str] = []
+    for i in range(len(breaks) + 1):
+        lengths = [_clause_len(clauses[i]) for clauses, _ in split]
+        if any(clauses[i] for clauses, _ in split):
+            lo, hi = min(lengths), max(lengths)
+            out.append(str(lo) if lo == hi else f"{lo}-{hi}")
+        if i < len(breaks):
+            out.append(breaks[i])
+    return "".join(out)
+
+
+def rhythm(headings: Sequence[str]) -> str:
+    """The rhythm of one or more headings in the notation of this module (``"3，6"``, ``"6-7，6-7"``)."""
+    texts = [normalize(h) for h in headings]
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for t in texts:
+        groups.setdefault(_clauses(t)[1], []).append(t)
+    return " | ".join(_rhythm_group(g) for g in groups.values())
+
+
+# --- one sibling series -----------------------------------------------------------------------
+
+
+def _run_score(cols: list[_Col]) -> int:
+    """Sum of squared run lengths: a long shared word outweighs the same characters scattered."""
+    return sum(len(run) ** 2 for run in _runs(cols))
+
+
+def _exact_members(texts: Sequence[str]) -> tuple[list[int], list[_Col]] | None:
+    """The largest subset (>= 2) of the headings whose alignment keeps shared words, with its profile.
+
+    Every pair that shares words seeds a subset, grown by adding the other headings in order while
+    words survive; the largest subset wins, then the one with the longest shared runs, then the
+    earliest indexes.
+    """
+    n = len(texts)
+    if n < 2:
+        return None
+    full = _profile(texts)
+    if _solid_cols(full, texts):
+        return list(range(n)), full
+    seeds: list[tuple[int, tuple[int, int], list[_Col]]] = []
+    for i, j in combinations(range(n), 2):
+        cols = _profile([texts[i], texts[j]])
+        if _solid_cols(cols, [texts[i], texts[j]]):
+            seeds.append((-_run_score(cols), (i, j), cols))
+    seeds.sort(key=lambda s: (s[0], s[1]))
+    best: tuple[tuple[int, int, tuple[int, ...]], list[int], list[_Col]] | None = None
+    for _score, (i, j), cols in seeds[:_MAX_SEEDS]:
+        members = [i, j]
+        for k in range(n):
+            if k in members:
+                continue
+            trial = _prune(_add(cols, texts[k]), [texts[m] for m in [*members, k]])
+            if _solid_cols(trial, [texts[m] for m in [*members, k]]):
+                cols = trial
+                members.append(k)
+        order = sorted(range(len(members)), key=lambda x: members[x])
+        members_sorted = [members[x] for x in order]
+        key = (-len(members), -_run_score(cols), tuple(members_sorted))
+        if best is None or key < best[0]:
+            cols_sorted = [(ch, tuple(pos[x] for x in order)) for ch, pos in cols]
+            best = (key, members_sorted, cols_sorted)
+    return None if best is None else (best[1], best[2])
+
+
+def _rhythm_members(texts: Sequence[str]) -> list[int]:
+    """The largest subset (>= 2) that shares a rhythm as :func:`is_parallel` reads it (earliest on ties).
+
+    Candidates are the headings of one break pattern in windows of similar total length.
+    """
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for i, t in enumerate(texts):
+        groups.setdefault(_clauses(t)[1], []).append(i)
+    best: list[int] = []
+    for idx in groups.values():
+        by_len = sorted(idx, key=lambda i: (len(texts[i]), i))
+        for lo in range(len(by_len)):
+            for hi in range(len(by_len), lo + 1, -1):
+                window = sorted(by_len[lo:hi])
+                if len(window) < max(2, len(best)):
+                    break
+                if len(window) == len(best) and window > best:
+                    continue
+                sub = [texts[i] for i in window]
+                if _similar_length(sub) and _shared_rhythm(sub):
+                    best = window
+                    break
+    return best
+
+
+def _similar_length(texts: Sequence[str]) -> bool:
+    lengths = [len(t) for t in texts]
+    return min(lengths) > 0 and max(lengths) <= MAX_LENGTH_RATIO * min(lengths)
+
+
+def _rhythm_parts(texts: Sequence[str]) -> list[_Part]:
+    split = [_clauses(t) for t in texts]
+    parts: list[_Part] = []
+    breaks = split[0][1]
+    for i in range(len(breaks) + 1):
+        fillers = tuple(clauses[i] for clauses, _ in split)
+        if any(fillers):
+            parts.append(("s", fillers))
+        if i < len(breaks):
+            parts.append(("c", (breaks[i],)))
+    return parts
+
+
+def series_from_headings(headings: Sequence[str], sources: Sequence[str]) -> list[Series]:
+    """The parallel patterns of one sibling series: ``[exact, rhythm-only]``, either possibly missing.
+
+    ``sources[i]`` is the ``FILE#N`` of ``headings[i]``.  The exact series covers the largest subset
+    of two or more headings that shares constant words; the rhythm-only series the largest subset
+    that shares the break pattern (``{X}，{Y}``) at similar length.
+    """
+    if len(sources) != len(headings):
+        raise UsageError(f"标题有 {len(headings)} 个而出处有 {len(sources)} 个，两者须一一对应")
+    texts = [normalize(h) for h in headings]
+    examples = (tuple(texts),)
+    srcs = tuple(sources)
+    out: list[Series] = []
+    found = _exact_members(texts)
+    if found is not None:
+        members, cols = found
+        member_texts = [texts[i] for i in members]
+        parts = _split_slots(_parts_from_cols(member_texts, cols))
+        out.append(_build(parts, member_texts, examples, srcs, tuple(members)))
+    rmembers = _rhythm_members(texts)
+    if rmembers:
+        member_texts = [texts[i] for i in rmembers]
+        parts = _rhythm_parts(member_texts)
+        out.append(_build(parts, member_texts, examples, srcs, tuple(rmembers), rhythm_only=True))
+    return out
+
+
+# --- corpus-wide reduce -----------------------------------------------------------------------
+
+
+def _merge_key(s: Series) -> tuple[str, ...]:
+    return (s.skeleton,) if s.coverage > 0 else (s.skeleton, s.rhythm)
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """One example series of a :class:`Series` with what belongs to it: the unit of merging."""
+
+    example: tuple[str, ...]
+    sources: tuple[str, ...]
+    members: tuple[int, ...]  # local to ``example``
+    slots: tuple[tuple[str, tuple[str, ...]], ...]
+    slot_pos: tuple[tuple[str, tuple[str, ...]], ...]
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return (self.sources, self.example, self.members)
+
+
+def _units(s: Series) -> list[_Unit]:
+    units: list[_Unit] = []
+    offset = 0
+    for example in s.examples:
+        n = len(example)
+        picks = [j for j, i in enumerate(s.members) if offset <= i < offset + n]
+        sources = s.sources[offset : offset + n] if len(s.sources) == len(s.headings) else ("",) * n
+        units.append(
+            _Unit(
+                example=example,
+                sources=tuple(sources),
+                members=tuple(s.members[j] - offset for j in picks),
+                slots=tuple((k, tuple(v[j] for j in picks if j < len(v))) for k, v in s.slots.items()),
+                slot_pos=tuple((k, tuple(v[j] for j in picks if j < len(v))) for k, v in s.slot_pos.items()),
+            )
+        )
+        offset += n
+    return units
+
+
+def merge_series(items: Iterable[Series]) -> list[Series]:
+    """Merge the same skeleton found in different articles into one series; order-independent.
+
+    Exact skeletons merge on the skeleton text; rhythm-only ones on skeleton and rhythm (``{X}，{Y}``
+    at ``3，6`` is not the same pattern as at ``12，15``).  Each series is taken apart into its
+    example series, which are put back together in the order of their sources; an example seen twice
+    (the same headings from the same place) counts once.  So the result is the same for any order of
+    the input, and merging a merged list with more items equals merging everything at once.
+    """
+    groups: dict[tuple[str, ...], tuple[Series, dict[tuple[Any, ...], _Unit], set[str]]] = {}
+    for s in items:
+        first, units, themes = groups.setdefault(_merge_key(s), (s, {}, set()))
+        for unit in _units(s):
+            units.setdefault(unit.key, unit)
+        themes.update(s.themes)
+    out = [
+        _rebuild(first, [units[k] for k in sorted(units)], themes) for first, units, themes in groups.values()
+    ]
+    out.sort(key=lambda s: (-len(s.members), -s.coverage, s.skeleton, s.rhythm, s.sources))
+    return out
+
+
+def _rebuild(like: Series, units: list[_Unit], themes: set[str]) -> Series:
+    examples: list[tuple[str, ...]] = []
+    sources: list[str] = []
+    members: list[int] = []
+    slots: dict[str, list[str]] = {name: [] for name in like.slots}
+    slot_pos: dict[str, list[str]] = {name: [] for name in like.slot_pos}
+    offset = 0
+    for unit in units:
+        examples.append(unit.example)
+        sources.extend(unit.sources)
+        members.extend(offset + i for i in unit.members)
+        for name, fillers in unit.slots:
+            slots.setdefault(name, []).extend(fillers)
+        for name, tags in unit.slot_pos:
+            slot_pos.setdefault(name, []).extend(tags)
+        offset += len(unit.example)
+    flat = [h for ex in examples for h in ex]
+    member_texts = [flat[i] for i in members]
+    coverage = 0.0
+    total = sum(len(t) for t in member_texts)
+    if like.coverage > 0 and total:
+        coverage = round(len(like.constant) * len(member_texts) / total, 4)
+    return Series(
+        skeleton=like.skeleton,
+        rhythm=rhythm(member_texts) if member_texts else like.rhythm,
+        slots={k: tuple(v) for k, v in slots.items()},
+        slot_pos={k: tuple(v) for k, v in slot_pos.items()},
+        examples=tuple(examples),
+        sources=tuple(sources),
+        themes=tuple(sorted(themes)),
+        coverage=coverage,
+        members=tuple(members),
+    )
+
+
+# --- using a skeleton -------------------------------------------------------------------------
+
+
+def fill(series: Series, values: Mapping[str, str]) -> str:
+    """The skeleton with every slot replaced by ``values[name]``."""
+    out: list[str] = []
+    for is_slot, text in series._parts:
+        if is_slot:
+            if text not in values:
+                raise UsageError(f"骨架 {series.skeleton} 的槽位 {text} 没有给出内容")
+            out.append(values[text])
+        else:
+            out.append(text)
+    return "".join(out)
+
+
+def _split_group(text: str, names: Sequence[str]) -> list[str] | None:
+    """Cut the text of adjacent slots at word boundaries, a word-class slot (V, A) taking one word."""
+    if len(names) == 1:
+        return [text]
+    words = [w for w, _ in _words(text)]
+    if len(words) < len(names):
+        return None
+    word_slot = [n[0] in "VA" and (n[1:].isdigit() or not n[1:]) for n in names]
+    best: tuple[int, list[str]] | None = None
+    for cuts in combinations(range(1, len(words)), len(names) - 1):
+        bounds = (0, *cuts, len(words))
+        pieces = [words[bounds[i] : bounds[i + 1]] for i in range(len(names))]
+        score = sum(1 for p, w in zip(pieces, word_slot, strict=True) if w and len(p) == 1)
+        if best is None or score > best[0]:
+            best = (score, ["".join(p) for p in pieces])
+    return None if best is None else best[1]
+
+
+def fits(series: Series, text: str) -> dict[str, str] | None:
+    """Match a heading against the skeleton: the slot values, or None when it does not fit.
+
+    Constants must appear as written; a slot may be empty only if it was empty in some example; two
+    adjacent slots split the text between them at a word boundary.  Of several ways to match, the
+    one with the shortest early slots is taken.
+    """
+    text = normalize(text)
+    items: list[tuple[bool, Any]] = []  # (False, constant) or (True, [slot names])
+    for is_slot, t in series._parts:
+        if is_slot and items and items[-1][0]:
+            items[-1][1].append(t)
+        else:
+            items.append((True, [t]) if is_slot else (False, t))
+
+    def optional(names: list[str]) -> bool:
+        return len(names) == 1 and "" in series.slots.get(names[0], ())
+
+    def match(i: int, pos: int) -> dict[str, str] | None:
+        if i == len(items):
+            return {} if pos == len(text) else None
+        is_group, payload = items[i]
+        if not is_group:
+            return match(i + 1, pos + len(payload)) if text.startswith(payload, pos) else None
+        if i + 1 == len(items):
+            ends = [len(text)]
+        else:
+            nxt = items[i + 1][1]
+            ends = [m.start() for m in re.finditer(f"(?={re.escape(nxt)})", text[pos:])]
+            ends = [pos + e for e in ends]
+        for end in ends:
+            chunk = text[pos:end]
+            if not chunk and not optional(payload):
+                continue
+            pieces = _split_group(chunk, payload)
+            if pieces is None:
+                continue
+            rest = match(i + 1, end)
+            if rest is not None:
+                return {**dict(zip(payload, pieces, strict=True)), **rest}
+        return None
+
+    return match(0, 0)
+
+
+def _shared_rhythm(texts: Sequence[str]) -> bool:
+    split = [_clauses(t) for t in texts]
+    if len({b for _, b in split}) != 1:
+        return False
+    if not split[0][1]:
+        return len({_clause_len(t) for t in texts}) == 1
+    for i in range(len(split[0][0])):
+        lengths = [_clause_len(clauses[i]) for clauses, _ in split]
+        lo, hi = min(lengths), max(lengths)
+        if hi - lo > 2 and hi > MAX_LENGTH_RATIO * lo:
+            return False
+    return True
+
+
+def is_parallel(headings: Sequence[str]) -> bool:
+    """Whether headings read as one parallel series: similar length and a shared skeleton or rhythm.
+
+    Similar length: longest / shortest <= 1.6.  Shared skeleton: their alignment keeps words (see
+    :attr:`Series.exact`).  Shared rhythm: the same break punctuation, each clause within 1.6 times
+    (or two characters) of the others; headings with no break at all must then be of equal length.
+    """
+    texts = [normalize(h) for h in headings]
+    if len(texts) < 2 or not all(texts):
+        return False
+    if not _similar_length(texts):
+        return False
+    return _shared_rhythm(texts) or _solid_cols(_profile(texts), texts)
