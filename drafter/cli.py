@@ -268,6 +268,38 @@ def themes(corpus: Path | None, fmt: str) -> None:
             click.echo(f"    {a['score']:6.2f}  {a['title']}  〔{a['id']}〕")
 
 
+@cli.command()
+@click.option("--theme", required=True, help="主题，如 外事、青年 / theme.")
+@click.option("--genre", default="speech", show_default=True, help="体裁：speech/讲话、article/文章、reflection/心得 / genre.")
+@click.option("--points", type=int, default=3, show_default=True, help="一级要点数（2–6）/ number of top-level points.")
+@click.option("--seed", type=int, default=None, help="随机种子，同一种子得到同一稿 / random seed.")
+@click.option("--title", default=None, help="标题（可含——副题）/ title.")
+@click.option("--occasion", default=None, help="讲话场合，如 全市外事工作会议 / occasion of a speech.")
+@click.option("--length", type=click.IntRange(500, 50000), default=None, help="成稿大致字数 / approximate length of the finished text.")
+@CORPUS_OPTION
+@click.option("--format", "fmt", type=click.Choice(["md", "text", "json", "docx"]), default="md", show_default=True, help="输出格式 / output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="写入文件 / write to this file.")
+@click.option("--force", is_flag=True, help="覆盖已有文件 / overwrite an existing file.")
+def new(theme: str, genre: str, points: int, seed: int | None, title: str | None, occasion: str | None, length: int | None, corpus: Path | None, fmt: str, output: Path | None, force: bool) -> None:
+    """按主题生成初稿提纲 / compose a first-draft skeleton for a theme."""
+    from drafter.compose import compose, genre_of
+    from drafter.render import render, write_output
+
+    genre_of(genre)
+    if not 2 <= points <= 6:
+        raise UsageError(f"--points 须在 2 到 6 之间（收到 {points}）")
+    if fmt == "docx" and output is None:
+        raise UsageError("docx 是二进制文件，请用 -o 文件名.docx 指定输出文件")
+    if output is not None and output.exists() and not force:
+        raise DrafterError(f"{output}：文件已存在；如要覆盖请加 --force")
+    if output is not None and not output.parent.exists():
+        raise DrafterError(f"{output.parent}：文件夹不存在，请先创建或换一个输出路径")
+    draft = compose(_context(corpus), theme, genre, points, seed, title, occasion, length)
+    if seed is None:
+        warn(f"随机种子 {draft.seed}（用 --seed {draft.seed} 可重现这份稿子）")
+    write_output(render(draft, fmt), output, force)
+
+
 def main() -> None:
     """Entry point: run the CLI, turning drafter's errors into one Chinese line and an exit code."""
     debug = os.environ.get("DRAFTER_DEBUG") == "1" or "--debug" in sys.argv[1:]

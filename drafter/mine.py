@@ -251,6 +251,7 @@ def reduce(analyses: Iterable[dict[str, Any]], corpus: Path, inputs: dict[str, A
                     date=art.get("date", ""),
                     flags=tuple(art.get("flags", ())),
                     paragraphs=len(art["paragraphs"]),
+                    chars=sum(len(x) for x in art["paragraphs"]),
                     span=(art["positions"][0], art["positions"][-1]) if art["positions"] else (0, 0),
                     analysis=keys.get(art["file"], ""),
                 )

@@ -42,6 +42,7 @@ class ArticleInfo:
     date: str = ""
     flags: tuple[str, ...] = ()
     paragraphs: int = 0
+    chars: int = 0
     span: tuple[int, int] = (0, 0)  # first and last paragraph position in the file
     analysis: str = ""  # name of the per-file analysis JSON holding its text
 
@@ -60,6 +61,7 @@ class ArticleInfo:
             "date": self.date,
             "flags": list(self.flags),
             "paragraphs": self.paragraphs,
+            "chars": self.chars,
             "span": list(self.span),
             "analysis": self.analysis,
         }
