@@ -81,6 +81,7 @@ class Material:
     series: list[Any]
     chains: Any
     titles: dict[str, str]
+    ranked: tuple[str, ...] = ()
     used: set[str] = field(default_factory=set)
 
     def hits(self, text: str) -> int:
@@ -116,11 +117,9 @@ def gather(ctx: Any, theme: str, genre: str) -> Material:
     from drafter.chains import theme_chains
     from drafter.lookup import theme_lexicon
     from drafter.mine import article_texts
-    from drafter.themes import ABOUT_SCORE
-
     lexicon, index = theme_lexicon(ctx, theme)
     name = lexicon.name
-    rows = index.articles_for(name, ABOUT_SCORE) or index.articles_for(name, 0.5)
+    rows = index.articles_for(name)
     ids = [aid for aid, _t, _s in rows]
     texts = article_texts(ctx.corpus, ctx.model, ids)
     quotable = {aid: t for aid, t in texts.items() if not t["article"].get("flags")}
@@ -147,6 +146,7 @@ def gather(ctx: Any, theme: str, genre: str) -> Material:
         series=series,
         chains=chains,
         titles=titles,
+        ranked=tuple(index.theme(name).terms),
     )
 
 
@@ -179,7 +179,8 @@ def _theme_fillers(mat: Material, lo: int, hi: int) -> list[str]:
     also as ``…工作``; learned terms only when the seeds run short.
     """
     out: list[str] = []
-    for group in (mat.seeds, mat.terms):
+    used = [t for t in mat.ranked[:10] if t in mat.seeds or t in mat.terms]
+    for group in (used, mat.seeds, mat.terms):
         for t in group:
             if NUMBER.search(t) or not re.fullmatch(r"[\u4e00-\u9fff]{2,8}", t):
                 continue
@@ -201,7 +202,8 @@ def _slot_kind(series: Any, name: str) -> str:
     fillers = series.slots.get(name, ())
     avg = sum(len(f) for f in fillers) / max(1, len(fillers))
     ends = [t.split("+")[-1] for t in tags if t]
-    return "noun" if avg >= 3 and any(e in _NOUN_TAGS for e in ends) else "other"
+    nouny = sum(1 for e in ends if e in _NOUN_TAGS)
+    return "noun" if avg >= 3 and ends and nouny * 2 >= len(ends) else "other"
 
 
 def refill(series: Any, mat: Material, n: int, rng: random.Random) -> HeadingSet | None:
@@ -221,21 +223,19 @@ def refill(series: Any, mat: Material, n: int, rng: random.Random) -> HeadingSet
     pool = _theme_fillers(mat, 2, max(lens) + 4)
     if len(pool) < n:
         return None
-    picks = rng.sample(pool, n)
-    others: dict[str, list[str]] = {}
-    for nm in names:
-        if nm == slot:
-            continue
-        seen = list(dict.fromkeys(series.slots.get(nm, ())))
-        if not seen:
-            return None
-        rng.shuffle(seen)
-        others[nm] = seen
+    picks = rng.sample(pool[: max(n + 3, 8)], n)
+    # the other slots keep the fillers of one original heading together (树…牢, 落…实), so a
+    # verb and its complement are never mixed across headings
+    others = [nm for nm in names if nm != slot]
+    rows = sorted({tuple(series.slots.get(nm, ())[j] for nm in others) for j in range(len(series.members))})
+    if others and not rows:
+        return None
+    rng.shuffle(rows)
     heads = []
     for i, term in enumerate(picks):
         values = {slot: term}
-        for nm, vals in others.items():
-            values[nm] = vals[i % len(vals)]
+        if others:
+            values.update(zip(others, rows[i % len(rows)]))
         heads.append(fill(series, values))
     if not all(_ok_heading(h) for h in heads) or not _parallel(heads):
         return None
@@ -244,11 +244,11 @@ def refill(series: Any, mat: Material, n: int, rng: random.Random) -> HeadingSet
     return HeadingSet(tuple(heads), ("",) * n, f"skeleton:{series.skeleton}")
 
 
-def whole_series(series: Any, mat: Material, n: int, rng: random.Random, quotable_files: set[str]) -> HeadingSet | None:
-    """A mined series from an article about the theme, taken as written (``n`` of its headings)."""
+def whole_series(series: Any, mat: Material, n: int, rng: random.Random, quotable_files: set[str], top_sources: set[str]) -> HeadingSet | None:
+    """A mined top-level series from an article about the theme, taken as written (``n`` of its headings)."""
     heads = series.headings
     srcs = series.sources
-    members = [i for i in range(len(heads)) if i < len(srcs) and srcs[i].split("#")[0] in quotable_files]
+    members = [i for i in range(len(heads)) if i < len(srcs) and srcs[i].split("#")[0] in quotable_files and srcs[i] in top_sources]
     members = [i for i in members if _ok_heading(heads[i], 4, 48)]
     if len(members) < n:
         return None
@@ -277,33 +277,56 @@ def _clauses(mat: Material, quotable_files: set[str]) -> list[tuple[str, str]]:
     return sorted(out.items())
 
 
-def heading_candidates(mat: Material, n: int, rng: random.Random) -> list[HeadingSet]:
-    """Every parallel series the corpus offers for ``n`` top-level headings on the theme."""
+def _clause_pairs(clauses: list[tuple[str, str]], n: int, rng: random.Random) -> HeadingSet | None:
+    """``n`` headings of two clauses each (``把牢政治方向，健全体制机制``): real heading clauses of the
+    theme's articles, paired by equal length so every heading has the same rhythm."""
+    by_len: dict[int, list[tuple[str, str]]] = {}
+    for c in clauses:
+        by_len.setdefault(len(c[0]), []).append(c)
+    lengths = sorted(k for k, v in by_len.items() if len(v) >= 2 * n)
+    if not lengths:
+        return None
+    group = by_len[rng.choice(lengths)]
+    picks = rng.sample(group, 2 * n)
+    heads = tuple(f"{picks[2 * i][0]}，{picks[2 * i + 1][0]}" for i in range(n))
+    if not _parallel(heads):
+        return None
+    return HeadingSet(heads, ("",) * n, "clauses")
+
+
+def heading_candidates(mat: Material, n: int, rng: random.Random) -> tuple[list[HeadingSet], list[HeadingSet]]:
+    """``(new, mined)``: series composed for the theme, and whole mined series from its articles."""
     quotable = {t["article"]["file"] for t in mat.articles.values() if not t["article"].get("flags")}
-    theme_series = [s for s in mat.series if mat.theme in s.themes]
-    refills: list[HeadingSet] = []
     seen: set[tuple[str, ...]] = set()
+    composed: list[HeadingSet] = []
+    clauses = _clauses(mat, quotable)
+    for _ in range(2):
+        cand = _clause_pairs(clauses, n, rng)
+        if cand and cand.headings not in seen:
+            seen.add(cand.headings)
+            composed.append(cand)
     for s in sorted(mat.series, key=lambda s: (mat.theme not in s.themes, -s.coverage, s.skeleton)):
-        if s.coverage <= 0.15:
+        if s.coverage <= 0.15 or len(re.sub(r"[^\u4e00-\u9fff]", "", s.constant)) < 3:
             continue
         cand = refill(s, mat, n, rng)
         if cand and cand.headings not in seen:
             seen.add(cand.headings)
-            refills.append(cand)
-    wholes: list[HeadingSet] = []
-    for s in theme_series:
-        cand = whole_series(s, mat, n, rng, quotable)
+            composed.append(cand)
+        if len(composed) >= 5:
+            break
+    top_sources = {
+        f"{a['article']['file']}#{a['article']['positions'][h['paragraph'] - 1]}"
+        for a in mat.articles.values()
+        for h in a["headings"]
+        if h["level"] == 1
+    }
+    mined: list[HeadingSet] = []
+    for s in (s for s in mat.series if mat.theme in s.themes):
+        cand = whole_series(s, mat, n, rng, quotable, top_sources)
         if cand and cand.headings not in seen:
             seen.add(cand.headings)
-            wholes.append(cand)
-    clauses = _clauses(mat, quotable)
-    pairs: list[HeadingSet] = []
-    if len(clauses) >= 2 * n:
-        picks = rng.sample(clauses, 2 * n)
-        heads = tuple(f"{picks[2 * i][0]}，{picks[2 * i + 1][0]}" for i in range(n))
-        if _parallel(heads):
-            pairs.append(HeadingSet(heads, ("",) * n, "clauses"))
-    return refills[:4] + wholes[:3] + pairs
+            mined.append(cand)
+    return composed, mined
 
 
 def _fallback_headings(mat: Material, n: int, rng: random.Random) -> HeadingSet:
@@ -350,6 +373,10 @@ def _pick_sentence(mat: Material, rng: random.Random, words: str, role: str | No
     return Item(best.text, "corpus", best.source)
 
 
+GENERATED_MAX = 48
+"""Longer Markov sentences drift between topics; short ones read as one thought."""
+
+
 def _generated(mat: Material, rng: random.Random, role: str, n: int = 1) -> list[Item]:
     from drafter.markov import generate
 
@@ -360,7 +387,7 @@ def _generated(mat: Material, rng: random.Random, role: str, n: int = 1) -> list
         return []
     out = []
     for text in generate(chain, mat.chains.novelty, rng, n + 2, must_include=list(mat.seeds)):
-        if text in mat.used or NUMBER.search(text) or "“" in text or not mat.hits(text):
+        if text in mat.used or NUMBER.search(text) or "“" in text or not mat.hits(text) or len(text) > GENERATED_MAX:
             continue
         mat.used.add(text)
         out.append(Item(text, "generated", f"markov:{mat.theme}/{role}"))
@@ -484,13 +511,10 @@ def compose(
     if genre != "speech" and length and length >= 4000:
         subs = 2
 
-    cands = heading_candidates(mat, points, rng)
-    if not cands:
-        cands = [_fallback_headings(mat, points, rng)]
-    primary = cands[0] if cands[0].how.startswith("skeleton") else rng.choice(cands)
-    if len(cands) > 1 and cands[0].how.startswith("skeleton") and rng.random() < 0.5:
-        primary = rng.choice(cands)
-    alternatives = tuple(c.headings for c in cands if c is not primary)[:3]
+    composed, mined = heading_candidates(mat, points, rng)
+    pool = composed or mined or [_fallback_headings(mat, points, rng)]
+    primary = rng.choice(pool)
+    alternatives = tuple(c.headings for c in mined + composed if c is not primary)[:3]
 
     top = _top_family(ctx.model, genre)
     sub = _sub_family(ctx.model, genre, top)

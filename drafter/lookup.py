@@ -42,9 +42,7 @@ def theme_lexicon(ctx: Context, theme: str) -> tuple[Any, Any]:
 
 def article_themes(ctx: Context, index: Any, article_ids: set[str]) -> list[str]:
     """Themes any of these articles is about (score at or above the index's threshold)."""
-    from drafter.themes import ABOUT_SCORE
-
-    return sorted(t for t in index.lexicons if any(index.score(a, t) >= ABOUT_SCORE for a in article_ids))
+    return sorted(t for t in index.lexicons if any(index.about(a, t) for a in article_ids))
 
 
 def bank_entries(

@@ -228,7 +228,7 @@ def reduce(analyses: Iterable[dict[str, Any]], corpus: Path, inputs: dict[str, A
     """Merge per-file analyses into a Model (deterministic for any order of the map step)."""
     from drafter.phrases import Phrase, merge_phrases, prune
     from drafter.series import Series, merge_series
-    from drafter.themes import ABOUT_SCORE, TermStats, build_themes
+    from drafter.themes import TermStats, build_themes
 
     articles: list[ArticleInfo] = []
     shapes: list[tuple[str, dict[str, Any]]] = []
@@ -264,7 +264,7 @@ def reduce(analyses: Iterable[dict[str, Any]], corpus: Path, inputs: dict[str, A
     index = build_themes(stats, titles, lexicons)
     all_series: list[Series] = []
     for aid in sorted(series_by_article):
-        themes = tuple(sorted(t for t in index.lexicons if index.score(aid, t) >= ABOUT_SCORE)) if hasattr(index, "lexicons") else ()
+        themes = tuple(index.themes_of(aid))
         all_series.extend(replace(s, themes=themes) for s in series_by_article[aid])
     return Model(
         corpus=str(corpus),
