@@ -356,7 +356,7 @@ def sub_headings(mat: Material, k: int, rng: random.Random, avoid: set[str]) -> 
 # body items
 
 
-def _pick_sentence(mat: Material, rng: random.Random, words: str, role: str | None = None, need_term: bool = True) -> Item | None:
+def pick_sentence(mat: Material, rng: random.Random, words: str, role: str | None = None, need_term: bool = True) -> Item | None:
     pool = [s for s in mat.sentences if s.text not in mat.used and (role is None or s.role == role)]
     if need_term:
         pool = [s for s in pool if s.hits]
@@ -377,7 +377,7 @@ GENERATED_MAX = 48
 """Longer Markov sentences drift between topics; short ones read as one thought."""
 
 
-def _generated(mat: Material, rng: random.Random, role: str, n: int = 1) -> list[Item]:
+def generated_items(mat: Material, rng: random.Random, role: str, n: int = 1) -> list[Item]:
     from drafter.markov import generate
 
     if mat.chains is None:
@@ -396,7 +396,7 @@ def _generated(mat: Material, rng: random.Random, role: str, n: int = 1) -> list
     return out
 
 
-def _phrase(mat: Material, rng: random.Random, category: str, genre: str | None = None, need_term: bool = False) -> Item | None:
+def phrase_item(mat: Material, rng: random.Random, category: str, genre: str | None = None, need_term: bool = False) -> Item | None:
     pool = [p for p in mat.phrases if p.category == category and p.text not in mat.used and (not genre or not p.genre or p.genre == genre)]
     if need_term:
         pool = [p for p in pool if mat.hits(p.context or p.text)]
@@ -410,7 +410,7 @@ def _phrase(mat: Material, rng: random.Random, category: str, genre: str | None 
     return Item(text, "phrase", p.sources[0])
 
 
-def _user(mat: Material, rng: random.Random, category: str) -> Item | None:
+def user_item(mat: Material, rng: random.Random, category: str) -> Item | None:
     pool = [e for e in mat.user if e.category == category and e.text not in mat.used and not NUMBER.search(e.text)]
     if not pool:
         return None
@@ -419,7 +419,7 @@ def _user(mat: Material, rng: random.Random, category: str) -> Item | None:
     return Item(e.text, "user", e.source)
 
 
-def _gap(text: str) -> Item:
+def gap(text: str) -> Item:
     return Item(f"【待补：{text}】", "template", "")
 
 
@@ -427,18 +427,18 @@ def section_body(mat: Material, rng: random.Random, heading: str, items: int) ->
     """Suggested lines under a heading: corpus sentences on the heading's words, a generated
     sentence, a quotation or slogan from the banks, and a gap for the writer's own facts."""
     body: list[Item] = []
-    first = _pick_sentence(mat, rng, heading, "body") or _pick_sentence(mat, rng, heading) or _pick_sentence(mat, rng, heading, need_term=False)
+    first = pick_sentence(mat, rng, heading, "body") or pick_sentence(mat, rng, heading) or pick_sentence(mat, rng, heading, need_term=False)
     if first:
         body.append(first)
-    body.extend(_generated(mat, rng, "body", 1))
+    body.extend(generated_items(mat, rng, "body", 1))
     for _ in range(max(0, items - 3)):
-        extra = _pick_sentence(mat, rng, heading)
+        extra = pick_sentence(mat, rng, heading)
         if extra:
             body.append(extra)
-    extra_phrase = _user(mat, rng, "句子") or _phrase(mat, rng, "引语", need_term=True)
+    extra_phrase = user_item(mat, rng, "句子") or phrase_item(mat, rng, "引语", need_term=True)
     if extra_phrase and rng.random() < 0.6:
         body.append(extra_phrase)
-    body.append(_gap("本地、本单位的具体做法、成效和数据"))
+    body.append(gap("本地、本单位的具体做法、成效和数据"))
     return body
 
 
@@ -531,12 +531,12 @@ def compose(
         if subs:
             for j, (clause, src) in enumerate(sub_headings(mat, subs, rng, used_clauses)):
                 used_clauses.add(clause)
-                child_body = [x for x in (_pick_sentence(mat, rng, clause),) if x] + [_gap("具体举措")]
+                child_body = [x for x in (pick_sentence(mat, rng, clause),) if x] + [gap("具体举措")]
                 children.append(Section(heading=clause, marker=FAMILY_MARKERS[sub](j), level=2, body=tuple(child_body), heading_source=src))
             if children:
                 body = [b for b in body if b.kind != "template"]
         if not _theme_ok(mat, heading, body, children):
-            extra = _pick_sentence(mat, rng, heading, need_term=True)
+            extra = pick_sentence(mat, rng, heading, need_term=True)
             if extra:
                 body.insert(0, extra)
         sections.append(
@@ -592,24 +592,24 @@ def _opening(mat: Material, rng: random.Random, genre: str) -> list[Item]:
     if genre == "speech":
         items.append(Item("同志们：", "template", ""))
         items.append(Item("今天，我们召开【待补：会议名称】，主要任务是【待补：会议的主要任务】。", "template", ""))
-        s = _pick_sentence(mat, rng, mat.theme, "opening") or _pick_sentence(mat, rng, mat.theme)
+        s = pick_sentence(mat, rng, mat.theme, "opening") or pick_sentence(mat, rng, mat.theme)
         if s:
             items.append(s)
-        items.append(_gap(f"过去一段时间{mat.theme}工作的主要成绩，两三个数据"))
-        trans = _phrase(mat, rng, "过渡", "speech") or Item("下面，我讲几点意见。", "template", "")
+        items.append(gap(f"过去一段时间{mat.theme}工作的主要成绩，两三个数据"))
+        trans = phrase_item(mat, rng, "过渡", "speech") or Item("下面，我讲几点意见。", "template", "")
         items.append(trans)
     elif genre == "reflection":
         items.append(Item("通过学习【待补：学习的文件或讲话】，我深受教育、倍感振奋。", "template", ""))
-        s = _pick_sentence(mat, rng, mat.theme, "opening") or _pick_sentence(mat, rng, mat.theme)
+        s = pick_sentence(mat, rng, mat.theme, "opening") or pick_sentence(mat, rng, mat.theme)
         if s:
             items.append(s)
         items.append(Item("结合工作实际，谈几点体会。", "template", ""))
     else:
-        s = _pick_sentence(mat, rng, mat.theme, "opening") or _pick_sentence(mat, rng, mat.theme)
+        s = pick_sentence(mat, rng, mat.theme, "opening") or pick_sentence(mat, rng, mat.theme)
         if s:
             items.append(s)
-        items.extend(_generated(mat, rng, "opening", 1))
-        items.append(_gap(f"本地区、本单位{mat.theme}工作的背景和意义"))
+        items.extend(generated_items(mat, rng, "opening", 1))
+        items.append(gap(f"本地区、本单位{mat.theme}工作的背景和意义"))
     return items
 
 
@@ -617,19 +617,19 @@ def _closing(mat: Material, rng: random.Random, genre: str) -> list[Item]:
     items: list[Item] = []
     if genre == "speech":
         items.append(Item("同志们，【待补：当前形势与任务一句】。", "template", ""))
-        closer = _phrase(mat, rng, "结尾", "speech", need_term=False)
+        closer = phrase_item(mat, rng, "结尾", "speech", need_term=False)
         if closer and closer.text.startswith(("让我们", "同志们")) and not NUMBER.search(closer.text):
             items.append(closer)
         else:
             items.append(Item(f"让我们【待补：号召的具体内容】，奋力开创{mat.theme}工作新局面！", "template", ""))
     else:
-        s = _pick_sentence(mat, rng, mat.theme, "closing") or _pick_sentence(mat, rng, mat.theme)
+        s = pick_sentence(mat, rng, mat.theme, "closing") or pick_sentence(mat, rng, mat.theme)
         if s:
             items.append(s)
         if genre == "reflection":
             items.append(Item("作为一名【待补：岗位】，我将立足本职、真抓实干，把学习成果转化为推动工作的实际成效。", "template", ""))
         else:
-            items.append(_gap("结尾的号召和展望"))
+            items.append(gap("结尾的号召和展望"))
     return items
 
 
