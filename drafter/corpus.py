@@ -355,7 +355,7 @@ def rejoin(lines: list[str], wrap: float | None) -> list[str]:
         if out:
             prev = out[-1]
             join = False
-            if _CONTINUATION_START.match(line):
+            if _CONTINUATION_START.match(line) or prev[-1] in "《“（(":
                 join = True
             elif len(line) <= 2 and _title_like(prev) and len(prev) <= 20:
                 join = True  # a title broken before its last character
@@ -676,10 +676,14 @@ def _split_articles(file: str, blocks: list[_Block], meta: _Meta) -> list[Articl
 # the pipeline
 
 
+_GLUED_CREDIT = re.compile(rf"((?:新华社|人民日报|中新社|本报)?记者[ \t\u3000]*[{CJK}]{{2,4}}(?:[ \t\u3000、]+[{CJK}]{{2,4}})*[ \t\u3000]*/?[ \t\u3000]*摄)")
+"""A photo credit glued into running text (``…讲话。 新华社记者 鞠鹏/摄第一，…``) gets lines of its own."""
+
+
 def clean_lines(text: str, meta: _Meta | None = None) -> list[str]:
     """Steps 1–7: raw text → clean paragraphs of one file (before splitting into articles)."""
     meta = meta if meta is not None else _Meta()
-    raw = normalize_chars(text).split("\n")
+    raw = _GLUED_CREDIT.sub(r"\n\1\n", normalize_chars(text)).split("\n")
     lines: list[str] = []
     for line in raw:
         for part in split_run_on(line.strip()):
