@@ -114,7 +114,8 @@ def _context(corpus: Path | None, jobs: int | None = None):  # -> drafter.lookup
 
     folder = corpus or default_corpus()
     if not folder.is_dir():
-        raise DrafterError(f"{folder}：语料文件夹不存在，请用 --corpus 指定一个存在的文件夹")
+        what = "不是文件夹" if folder.exists() else "语料文件夹不存在"
+        raise DrafterError(f"{folder}：{what}，请用 --corpus 指定一个存在的文件夹")
     return Context(model=load_model(folder, warn=warn, jobs=jobs), corpus=folder)
 
 
@@ -300,31 +301,86 @@ def new(theme: str, genre: str, points: int, seed: int | None, title: str | None
     write_output(render(draft, fmt), output, force)
 
 
+def _one_line(message: str) -> str:
+    """A message as one line: a file name may hold a line break, and stderr is read line by line."""
+    return " ".join(str(message).split("\n")).replace("\r", " ").strip()
+
+
+def _say(prefix: str, message: str) -> None:
+    try:
+        click.echo(f"{prefix}{_one_line(message)}", err=True)
+    except (OSError, UnicodeError):  # stderr closed or unable to encode: the exit code still tells
+        pass
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so the final flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+# click 8.2+ raises this for a bare group name; older versions print the help themselves.
+_NO_ARGS_IS_HELP: Any = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 def main() -> None:
-    """Entry point: run the CLI, turning drafter's errors into one Chinese line and an exit code."""
+    """Entry point: run the CLI, turning every failure into one Chinese line and an exit code.
+
+    Exit codes: 1 for a problem with data, files or the environment (and for a bug in drafter),
+    2 for a bad option or argument, 130 when interrupted.  ``--debug`` or ``DRAFTER_DEBUG=1``
+    re-raises instead, so the traceback shows.
+    """
     debug = os.environ.get("DRAFTER_DEBUG") == "1" or "--debug" in sys.argv[1:]
     try:
-        cli.main(standalone_mode=False)
+        code = cli.main(standalone_mode=False)
     except DrafterError as exc:
         if debug:
             raise
-        click.echo(f"错误：{exc.message}", err=True)
+        _say("错误：", exc.message)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
-        click.echo("已中止", err=True)
+        _say("", "已中止")
         sys.exit(130)
+    except _NO_ARGS_IS_HELP as exc:  # plain ``drafter`` or ``drafter bank``: show the help
+        ctx = getattr(exc, "ctx", None)
+        click.echo(ctx.get_help() if ctx is not None else exc.format_message())
+        sys.exit(0)
     except click.ClickException as exc:
         if debug:
             raise
-        click.echo(f"用法错误：{exc.format_message()}", err=True)
+        _say("用法错误：" if exc.exit_code == 2 else "错误：", exc.format_message())
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        click.echo("已中止", err=True)
+        _say("", "已中止")
         sys.exit(130)
     except BrokenPipeError:
+        _silence_stdout()
         sys.exit(0)
     except OSError as exc:
         if debug:
             raise
-        click.echo(f"错误：{exc.filename or ''}：{exc.strerror or exc}，请检查路径、权限或磁盘空间", err=True)
+        where = exc.filename if exc.filename is not None else ""
+        if isinstance(where, bytes):
+            where = where.decode("utf-8", "replace")
+        if where:
+            from drafter.sources import display_name
+
+            where = display_name(where) + "："
+        _say("错误：", f"{where}{exc.strerror or exc}，请检查路径、权限或磁盘空间")
         sys.exit(1)
+    except MemoryError:
+        if debug:
+            raise
+        _say("错误：", "内存不足：请关闭其他程序，或把语料拆成几个小文件夹后重试")
+        sys.exit(1)
+    except Exception as exc:  # a bug in drafter: one line, and the way to see the rest
+        if debug:
+            raise
+        _say("错误：", f"drafter 内部出错（{type(exc).__name__}）；请加 --debug 重新运行查看详情，并把输出报告给维护者")
+        sys.exit(1)
+    if isinstance(code, int) and code:
+        sys.exit(code)
