@@ -83,9 +83,16 @@ class Material:
     titles: dict[str, str]
     ranked: tuple[str, ...] = ()
     used: set[str] = field(default_factory=set)
+    cache: dict[str, Any] = field(default_factory=dict)
 
     def hits(self, text: str) -> int:
         return sum(1 for t in self.terms if t in text)
+
+    def theme_text(self) -> str:
+        """All paragraphs of the theme's articles, joined (for checking that a phrase is in use)."""
+        if "_text" not in self.cache:
+            self.cache["_text"] = "\n".join(p for a in self.articles.values() for p in a["article"]["paragraphs"])
+        return self.cache["_text"]
 
 
 def _sentences(articles: dict[str, dict[str, Any]], terms: Sequence[str]) -> list[Sentence]:
@@ -172,20 +179,25 @@ def _parallel(heads: Sequence[str]) -> bool:
     return bool(lens) and min(lens) > 0 and max(lens) / min(lens) <= 1.8 and len(set(heads)) == len(heads)
 
 
-def _theme_fillers(mat: Material, lo: int, hi: int) -> list[str]:
+def _theme_fillers(mat: Material, lo: int, hi: int, long_slot: bool = False) -> list[str]:
     """Theme terms usable as a noun slot filler of ``lo``..``hi`` characters.
 
     The lexicon's seed terms first (a writer's own vocabulary for the theme), a two-character term
     also as ``…工作``; learned terms only when the seeds run short.
     """
     out: list[str] = []
-    used = [t for t in mat.ranked[:10] if t in mat.seeds or t in mat.terms]
+    used = [t for t in mat.ranked[:12] if t in mat.seeds or t in mat.terms]
+    text = mat.theme_text()
     for group in (used, mat.seeds, mat.terms):
         for t in group:
             if NUMBER.search(t) or not re.fullmatch(r"[\u4e00-\u9fff]{2,8}", t):
                 continue
-            for cand in (t, f"{t}工作") if len(t) == 2 else (t,):
-                if lo <= len(cand) <= hi and cand not in out:
+            if t not in mat.seeds and not any(seed in t for seed in mat.seeds):
+                continue  # a learned term that is not about the theme by itself (工作作风)
+            forms = ((f"{t}工作",) if long_slot else (t, f"{t}工作")) if len(t) <= 3 else (t,)
+            for cand in forms:
+                # a filler must be a phrase the theme's own texts use (外事工作 yes, 韶华工作 no)
+                if lo <= len(cand) <= hi and cand not in out and (cand == t and len(t) >= 4 and t in mat.seeds or text.count(cand) >= 2):
                     out.append(cand)
         if len(out) >= 6:
             break
@@ -220,7 +232,7 @@ def refill(series: Any, mat: Material, n: int, rng: random.Random) -> HeadingSet
         return None
     slot = nouns[0]
     lens = [len(f) for f in series.slots.get(slot, ())] or [4]
-    pool = _theme_fillers(mat, 2, max(lens) + 4)
+    pool = _theme_fillers(mat, 2, max(lens) + 4, long_slot=sum(lens) / len(lens) >= 6)
     if len(pool) < n:
         return None
     picks = rng.sample(pool[: max(n + 3, 8)], n)
@@ -260,8 +272,13 @@ def whole_series(series: Any, mat: Material, n: int, rng: random.Random, quotabl
     return HeadingSet(texts, tuple(srcs[i] for i in chosen), f"series:{series.skeleton}")
 
 
-def _clauses(mat: Material, quotable_files: set[str]) -> list[tuple[str, str]]:
-    """Short verb-object clauses (4–8 characters) from headings of the theme's articles: sub-point titles."""
+def _clauses(mat: Material, quotable_files: set[str], fine: bool = False) -> list[tuple[str, str]]:
+    """Short verb-object clauses (4–8 characters) from headings of the theme's articles: sub-point titles.
+
+    Headings are cut at commas; with ``fine`` also at enumeration commas (``胸怀大局、砥砺奋进``),
+    which yields the four-character pairs headings of some articles are built from.
+    """
+    splitter = r"[，、；：,]" if fine else r"[，；：,]"
     out: dict[str, str] = {}
     for aid in sorted(mat.articles):
         a = mat.articles[aid]
@@ -270,7 +287,7 @@ def _clauses(mat: Material, quotable_files: set[str]) -> list[tuple[str, str]]:
             continue
         for h in a["headings"]:
             src = f"{art['file']}#{art['positions'][h['paragraph'] - 1]}"
-            for part in re.split(r"[，、；：,]", h["text"]):
+            for part in re.split(splitter, h["text"]):
                 part = part.strip("“”")
                 if 4 <= len(part) <= 8 and re.fullmatch(r"[\u4e00-\u9fff]+", part) and not NUMBER.search(part):
                     out.setdefault(part, src)
@@ -286,6 +303,8 @@ def _clause_pairs(clauses: list[tuple[str, str]], n: int, rng: random.Random) ->
     lengths = sorted(k for k, v in by_len.items() if len(v) >= 2 * n)
     if not lengths:
         return None
+    # verb-object clauses (把牢政治方向) read as headings; bare four-character idioms read as slogans
+    lengths = [k for k in lengths if k >= 5] or lengths
     group = by_len[rng.choice(lengths)]
     picks = rng.sample(group, 2 * n)
     heads = tuple(f"{picks[2 * i][0]}，{picks[2 * i + 1][0]}" for i in range(n))
@@ -300,6 +319,8 @@ def heading_candidates(mat: Material, n: int, rng: random.Random) -> tuple[list[
     seen: set[tuple[str, ...]] = set()
     composed: list[HeadingSet] = []
     clauses = _clauses(mat, quotable)
+    if _clause_pairs(clauses, n, random.Random(0)) is None:
+        clauses = _clauses(mat, quotable, fine=True)
     for _ in range(2):
         cand = _clause_pairs(clauses, n, rng)
         if cand and cand.headings not in seen:
@@ -338,12 +359,20 @@ def _fallback_headings(mat: Material, n: int, rng: random.Random) -> HeadingSet:
     return HeadingSet(tuple(frames[i].format(t=picks[i]) for i in range(n)), ("",) * n, "template")
 
 
+GENERIC_SUBPOINTS = (
+    "提高思想认识", "加强组织领导", "完善工作机制", "强化责任落实", "注重统筹协调",
+    "狠抓督促检查", "加强队伍建设", "营造良好氛围", "突出问题导向", "创新方式方法",
+)
+"""Sub-point titles any official speech uses, for corpora whose headings offer too few clauses."""
+
+
 def sub_headings(mat: Material, k: int, rng: random.Random, avoid: set[str]) -> list[tuple[str, str]]:
     """``k`` parallel sub-point titles (一是…二是…) from the theme articles' heading clauses."""
     quotable = {t["article"]["file"] for t in mat.articles.values() if not t["article"].get("flags")}
     clauses = [c for c in _clauses(mat, quotable) if c[0] not in avoid]
     if len(clauses) < k:
-        return []
+        generic = [(g, "") for g in GENERIC_SUBPOINTS if g not in avoid]
+        return rng.sample(generic, k) if len(generic) >= k else []
     by_len: dict[int, list[tuple[str, str]]] = {}
     for c in clauses:
         by_len.setdefault(len(c[0]), []).append(c)
@@ -373,7 +402,7 @@ def pick_sentence(mat: Material, rng: random.Random, words: str, role: str | Non
     return Item(best.text, "corpus", best.source)
 
 
-GENERATED_MAX = 48
+GENERATED_MIN, GENERATED_MAX = 16, 48
 """Longer Markov sentences drift between topics; short ones read as one thought."""
 
 
@@ -387,7 +416,9 @@ def generated_items(mat: Material, rng: random.Random, role: str, n: int = 1) ->
         return []
     out = []
     for text in generate(chain, mat.chains.novelty, rng, n + 2, must_include=list(mat.seeds)):
-        if text in mat.used or NUMBER.search(text) or "“" in text or not mat.hits(text) or len(text) > GENERATED_MAX:
+        if text in mat.used or NUMBER.search(text) or "“" in text or not mat.hits(text) or not GENERATED_MIN <= len(text) <= GENERATED_MAX:
+            continue
+        if re.match(r"^[\u4e00-\u9fff]{1,6}，", text) and any(text.startswith(t + "，") for t in mat.terms):
             continue
         mat.used.add(text)
         out.append(Item(text, "generated", f"markov:{mat.theme}/{role}"))
@@ -480,8 +511,8 @@ def _title(mat: Material, genre: str, rng: random.Random, title: str | None, occ
         return main.strip(), sub.strip()
     if genre == "speech":
         return f"在{occasion or mat.theme + '工作会议'}上的讲话", ""
-    idioms = [p.text for p in mat.phrases if p.category == "四字格" and len(p.text) == 4 and not NUMBER.search(p.text)]
-    idioms = sorted(set(idioms))
+    found = [p for p in mat.phrases if p.category == "四字格" and len(p.text) == 4 and not NUMBER.search(p.text)]
+    idioms = sorted({p.text for p in found if p.origin == "dict"}) or sorted({p.text for p in found})
     main = " ".join(rng.sample(idioms, 2)) if len(idioms) >= 2 else f"做好新时代{mat.theme}工作"
     if genre == "reflection":
         return main, f"学习{mat.theme}工作有关要求的体会"
@@ -513,7 +544,9 @@ def compose(
 
     composed, mined = heading_candidates(mat, points, rng)
     pool = composed or mined or [_fallback_headings(mat, points, rng)]
-    primary = rng.choice(pool)
+    refills = [c for c in composed if c.how.startswith("skeleton")]
+    pairs = [c for c in composed if not c.how.startswith("skeleton")]
+    primary = rng.choice(refills if refills and (not pairs or rng.random() < 0.5) else pool)
     alternatives = tuple(c.headings for c in mined + composed if c is not primary)[:3]
 
     top = _top_family(ctx.model, genre)
