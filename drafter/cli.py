@@ -301,6 +301,39 @@ def new(theme: str, genre: str, points: int, seed: int | None, title: str | None
     write_output(render(draft, fmt), output, force)
 
 
+@cli.command()
+@click.argument("outline_file", metavar="OUTLINE", type=click.Path(path_type=Path))
+@click.option("--theme", default=None, help="主题（默认：提纲头部记录的主题）/ theme.")
+@click.option("--genre", default=None, help="体裁（默认：提纲头部记录的体裁或 speech）/ genre.")
+@click.option("--seed", type=int, default=None, help="随机种子（默认：提纲头部记录的种子）/ random seed.")
+@CORPUS_OPTION
+@click.option("--format", "fmt", type=click.Choice(["md", "text", "json", "docx"]), default="md", show_default=True, help="输出格式 / output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="写入文件 / write to this file.")
+@click.option("--force", is_flag=True, help="覆盖已有文件 / overwrite an existing file.")
+def fill(outline_file: Path, theme: str | None, genre: str | None, seed: int | None, corpus: Path | None, fmt: str, output: Path | None, force: bool) -> None:
+    """按改过的提纲补充素材 / add material under the empty headings of an edited outline."""
+    from drafter.compose import genre_of
+    from drafter.fill import fill_request, read_outline, request
+    from drafter.render import render, write_output
+
+    if genre:
+        genre_of(genre)
+    if fmt == "docx" and output is None:
+        raise UsageError("docx 是二进制文件，请用 -o 文件名.docx 指定输出文件")
+    if output is not None and output.exists() and not force:
+        raise DrafterError(f"{output}：文件已存在；如要覆盖请加 --force")
+    if output is not None and not output.parent.exists():
+        raise DrafterError(f"{output.parent}：文件夹不存在，请先创建或换一个输出路径")
+    text, name = read_outline(outline_file)
+    req = request(text, name, theme, genre, seed)
+    filled = fill_request(_context(corpus), req)
+    if req.seed_drawn:
+        warn(f"随机种子 {req.seed}（用 --seed {req.seed} 可重现这次补充）")
+    if not filled.filled:
+        warn("每个小标题下都已有内容，未补充新素材")
+    write_output(render(filled.draft, fmt), output, force)
+
+
 def _one_line(message: str) -> str:
     """A message as one line: a file name may hold a line break, and stderr is read line by line."""
     return " ".join(str(message).split("\n")).replace("\r", " ").strip()
@@ -340,7 +373,7 @@ def main() -> None:
     except DrafterError as exc:
         if debug:
             raise
-        _say("错误：", exc.message)
+        _say("用法错误：" if exc.exit_code == 2 else "错误：", exc.message)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         _say("", "已中止")

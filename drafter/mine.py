@@ -149,19 +149,102 @@ def analyse_file(path: Path, name: str, terms: Sequence[str]) -> dict[str, Any]:
     }
 
 
+LAYOUT = 2
+"""Bump when the split of an analysis into its text and summary files changes (caches are redone)."""
+
+_PHRASE_FIELDS = ("category", "text", "count", "sources", "speaker", "verb", "context", "genre", "role", "origin")
+
+
+def _article_info(art: dict[str, Any], aid: str) -> dict[str, Any]:
+    return {
+        "id": aid,
+        "file": art["file"],
+        "title": art["title"],
+        "genre": art["genre"],
+        "subtitle": art.get("subtitle", ""),
+        "author": art.get("author", ""),
+        "date": art.get("date", ""),
+        "flags": list(art.get("flags", ())),
+        "paragraphs": len(art["paragraphs"]),
+        "chars": sum(len(x) for x in art["paragraphs"]),
+        "span": [art["positions"][0], art["positions"][-1]] if art["positions"] else [0, 0],
+    }
+
+
+def _phrase_row(p: dict[str, Any]) -> list[Any]:
+    """A phrase as a positional row: a third of the bytes of the keyed form, and quicker to merge."""
+    row = [p.get(f, "") for f in _PHRASE_FIELDS]
+    row[2] = int(p.get("count", 1))
+    row[3] = sorted(set(p.get("sources", ())))
+    return row
+
+
+def summarise(analysis: dict[str, Any]) -> dict[str, Any]:
+    """What the reduce needs of a file's analysis, without the article texts and tokens.
+
+    The reduce reads one small summary per file instead of the whole analysis, which is what keeps
+    re-merging after a one-file change cheap; the texts stay in the analysis for the drafting path.
+    """
+    out = []
+    for a in analysis.get("articles", []):
+        art = a["article"]
+        out.append(
+            {
+                "id": a["id"],
+                "info": _article_info(art, a["id"]),
+                "shape": _shape_of(a["headings"]),
+                "terms": a["terms"],
+                "series": a["series"],
+                "phrases": [_phrase_row(p) for p in a["phrases"]],
+            }
+        )
+    return {"v": ANALYSIS_VERSION, "layout": LAYOUT, "file": analysis.get("file", ""), "error": analysis.get("error", ""), "articles": out}
+
+
+def texts_of(analysis: dict[str, Any]) -> dict[str, Any]:
+    """The part of a file's analysis the drafting path reads (article text, headings, tokens)."""
+    return {
+        "v": ANALYSIS_VERSION,
+        "file": analysis.get("file", ""),
+        "error": analysis.get("error", ""),
+        "articles": [{"id": a["id"], "article": a["article"], "headings": a["headings"], "tokens": a["tokens"]} for a in analysis.get("articles", [])],
+    }
+
+
 def analysis_key(stamp: FileStamp, terms_key: str) -> str:
     """The cache name of a file's analysis: its name, content, the analysis version and theme terms."""
-    raw = f"{ANALYSIS_VERSION}\0{stamp.name}\0{stamp.sha}\0{terms_key}".encode("utf-8", "surrogateescape")
+    raw = f"{ANALYSIS_VERSION}.{LAYOUT}\0{stamp.name}\0{stamp.sha}\0{terms_key}".encode("utf-8", "surrogateescape")
     return hashlib.sha256(raw).hexdigest()[:32] + ".json"
 
 
-def _map_one(args: tuple[Path, str, tuple[str, ...], Path]) -> str:
-    """Worker: analyse one file and write its JSON (atomically) into the cache; returns the file name."""
+def summary_name(key: str) -> str:
+    """The file name of the summary that goes with analysis ``key``."""
+    return key[: -len(".json")] + ".sum.json"
+
+
+MapHook = Callable[[str], None]
+_map_hooks: list[MapHook] = []
+"""Called with the file name after each analysis is written (tests count re-analyses with it)."""
+
+
+def map_file(path: Path, name: str, terms: Sequence[str], root: Path, key: str) -> str:
+    """Analyse one file and write its text and summary JSON into the cache; returns its error, if any.
+
+    The summary is written last: a summary on disk means its text file is there too.
+    """
     from drafter.atomic import write_json
 
-    path, name, terms, out = args
-    write_json(out, analyse_file(path, name, terms))
-    return name
+    data = analyse_file(path, name, terms)
+    write_json(root / "files" / key, texts_of(data))
+    write_json(root / "files" / summary_name(key), summarise(data))
+    for hook in _map_hooks:
+        hook(name)
+    return str(data.get("error", ""))
+
+
+def _map_one(args: tuple[Path, str, tuple[str, ...], Path, str]) -> str:
+    """Worker: :func:`map_file` on one task tuple (picklable for a process pool)."""
+    return map_file(*args)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -170,7 +253,7 @@ def _map_one(args: tuple[Path, str, tuple[str, ...], Path]) -> str:
 
 def _shape_of(headings: list[dict[str, Any]]) -> dict[str, Any]:
     top = [h for h in headings if h["level"] == 1]
-    nest = Counter()
+    nest: Counter[str] = Counter()
     parent_family = ""
     for h in headings:
         if h["level"] == 1:
@@ -215,18 +298,80 @@ def _merge_shapes(per_article: Iterable[tuple[str, dict[str, Any]]]) -> dict[str
 
 
 def iter_analyses(root: Path, keys: dict[str, str]) -> Iterator[dict[str, Any]]:
-    """The per-file analyses in file-name order (streamed: one file in memory at a time)."""
+    """The per-file summaries in file-name order (streamed: one file in memory at a time)."""
     from drafter.atomic import read_json
 
     for name in sorted(keys):
-        data = read_json(root / "files" / keys[name])
+        data = read_json(root / "files" / summary_name(keys[name]))
         if isinstance(data, dict):
             yield data
 
 
+class _PhraseMerge:
+    """Phrase rows merged by (category, text, speaker), exactly as :func:`drafter.phrases.merge_phrases`.
+
+    Working on plain rows instead of ``Phrase`` objects is what makes the reduce cheap: most rows
+    are sentences seen once, and only the few thousand that survive pruning become objects.
+    """
+
+    def __init__(self) -> None:
+        self.acc: dict[tuple[str, str, str], list[Any]] = {}
+
+    def add(self, row: Sequence[Any]) -> None:
+        cat, text, count, sources, speaker, verb, context, genre, role, origin = row
+        key = (cat, text, speaker)
+        rank = (sources[0] if sources else "", verb, context, genre, role)
+        a = self.acc.get(key)
+        if a is None:
+            # [count, sources, origin, rank, first row]
+            self.acc[key] = [count, set(sources), origin, rank, row]
+            return
+        if rank < a[3]:
+            a[3], a[4] = rank, row
+        a[0] += count
+        a[1].update(sources)
+        if origin == "dict" or not a[2]:
+            a[2] = origin
+
+    def result(self, sentence_cap: int = 5000, min_pattern_count: int = 2) -> list[Any]:
+        """Merged and pruned phrases (the same list :func:`drafter.phrases.prune` gives)."""
+        from drafter.phrases import Phrase, prune
+
+        keep: list[list[Any]] = []
+        pools: dict[tuple[str, str], list[tuple[int, str, str, list[Any]]]] = {}
+        for a in self.acc.values():
+            row = a[4]
+            if row[0] == "四字格" and a[2] == "pattern" and a[0] < min_pattern_count:
+                continue
+            if row[0] == "句子":
+                pools.setdefault((row[8], row[7]), []).append((-a[0], hashlib.sha1(row[1].encode("utf-8")).hexdigest(), row[1], a))
+                continue
+            keep.append(a)
+        for pool in pools.values():
+            pool.sort(key=lambda t: t[:3])
+            keep.extend(t[3] for t in pool[:sentence_cap])
+        phrases = [
+            Phrase(r[0], r[1], a[0], tuple(sorted(a[1])), r[4], r[5], r[6], r[7], r[8], a[2])
+            for a in keep
+            for r in (a[4],)
+        ]
+        return prune(phrases, min_pattern_count=min_pattern_count, sentence_cap=sentence_cap)
+
+
+def _as_summary(data: dict[str, Any]) -> dict[str, Any]:
+    """A summary as is, or a full analysis (from :func:`analyse_file`) summarised."""
+    arts = data.get("articles", [])
+    if arts and "info" not in arts[0]:
+        return summarise(data)
+    return data
+
+
 def reduce(analyses: Iterable[dict[str, Any]], corpus: Path, inputs: dict[str, Any], lexicons: dict[str, Any], keys: dict[str, str]) -> Model:
-    """Merge per-file analyses into a Model (deterministic for any order of the map step)."""
-    from drafter.phrases import Phrase, merge_phrases, prune
+    """Merge per-file summaries (or full analyses) into a Model, deterministically.
+
+    The inputs are visited in the order given (the caller sorts by file name) and every merge is
+    order-independent, so the local pool, one process and a cluster all give the same bytes.
+    """
     from drafter.series import Series, merge_series
     from drafter.themes import TermStats, build_themes
 
@@ -235,32 +380,18 @@ def reduce(analyses: Iterable[dict[str, Any]], corpus: Path, inputs: dict[str, A
     stats: dict[str, TermStats] = {}
     titles: dict[str, str] = {}
     series_by_article: dict[str, list[Series]] = {}
-    phrases: list[Phrase] = []
+    phrases = _PhraseMerge()
     for data in analyses:
-        for a in data.get("articles", []):
-            art = a["article"]
+        for a in _as_summary(data).get("articles", []):
+            info = a["info"]
             aid = a["id"]
-            articles.append(
-                ArticleInfo(
-                    id=aid,
-                    file=art["file"],
-                    title=art["title"],
-                    genre=art["genre"],
-                    subtitle=art.get("subtitle", ""),
-                    author=art.get("author", ""),
-                    date=art.get("date", ""),
-                    flags=tuple(art.get("flags", ())),
-                    paragraphs=len(art["paragraphs"]),
-                    chars=sum(len(x) for x in art["paragraphs"]),
-                    span=(art["positions"][0], art["positions"][-1]) if art["positions"] else (0, 0),
-                    analysis=keys.get(art["file"], ""),
-                )
-            )
-            shapes.append((art["genre"], _shape_of(a["headings"])))
+            articles.append(ArticleInfo.from_dict({**info, "analysis": keys.get(info["file"], "")}))
+            shapes.append((info["genre"], a["shape"]))
             stats[aid] = TermStats.from_dict(a["terms"])
-            titles[aid] = art["title"]
+            titles[aid] = info["title"]
             series_by_article[aid] = [Series.from_dict(s) for s in a["series"]]
-            phrases.extend(Phrase.from_dict(p) for p in a["phrases"])
+            for row in a["phrases"]:
+                phrases.add(row)
     index = build_themes(stats, titles, lexicons)
     all_series: list[Series] = []
     for aid in sorted(series_by_article):
@@ -272,7 +403,7 @@ def reduce(analyses: Iterable[dict[str, Any]], corpus: Path, inputs: dict[str, A
         articles=tuple(articles),
         shapes=_merge_shapes(shapes),
         series=tuple(merge_series(all_series)),
-        phrases=tuple(prune(merge_phrases(phrases))),
+        phrases=tuple(phrases.result()),
         themes=index.to_dict(),
     )
 
@@ -320,8 +451,14 @@ def mine(
     progress: bool = False,
     warn: Warn | None = None,
     force: bool = False,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> Model:
-    """Mine ``corpus`` (re-analysing only files whose content changed) and cache the model."""
+    """Mine ``corpus`` (re-analysing only files whose content changed) and cache the model.
+
+    ``engine`` is ``"local"`` (one process or a process pool of ``jobs``) or ``"dask"`` (the map
+    step on a Dask cluster at ``scheduler``, or an in-process one); the model is the same bytes.
+    """
     from drafter.atomic import file_lock
     from drafter.themes import lexicon_terms, terms_key
 
@@ -342,37 +479,103 @@ def mine(
             return cached
         stamps = [replace(s, sha=_hash_file(s.path)) for s in stamps]
         keys = {s.name: analysis_key(s, tkey) for s in stamps}
-        (root / "files").mkdir(exist_ok=True)
-        todo = [s for s in stamps if force or not (root / "files" / keys[s.name]).is_file()]
-        _run_map(todo, terms, root, keys, jobs, progress)
-        model = reduce(iter_analyses(root, keys), corpus.resolve(), _inputs(stamps, tkey), lexicons, keys)
-        for data in iter_analyses(root, {s.name: keys[s.name] for s in todo}):
-            if data.get("error") and warn:
-                warn(f"已跳过 {data['error']}")
-        _prune_cache(root, set(keys.values()))
+        files = root / "files"
+        files.mkdir(exist_ok=True)
+        todo = [s for s in stamps if force or not (files / summary_name(keys[s.name])).is_file() or not (files / keys[s.name]).is_file()]
+        errors = _run_map(todo, terms, root, keys, jobs, progress, engine, scheduler)
+        by_name = {s.name: s for s in stamps}
+
+        def repair(name: str) -> None:
+            # a summary that is on disk but unreadable (truncated, edited) is analysed again
+            s = by_name[name]
+            err = map_file(s.path, s.name, terms, root, keys[name])
+            if err:
+                errors[name] = err
+
+        model = reduce(_summaries(root, keys, repair), corpus.resolve(), _inputs(stamps, tkey), lexicons, keys)
+        if warn:
+            for name in sorted(errors):
+                warn(f"已跳过 {errors[name]}")
+        _prune_cache(root, set(keys.values()) | {summary_name(k) for k in keys.values()})
         save(model, corpus)
         return model
 
 
-def _run_map(todo: list[FileStamp], terms: tuple[str, ...], root: Path, keys: dict[str, str], jobs: int | None, progress: bool) -> None:
-    """Analyse the files that have no cached analysis, in a process pool when ``jobs`` > 1."""
+def _summaries(root: Path, keys: dict[str, str], repair: Callable[[str], None]) -> Iterator[dict[str, Any]]:
+    """The per-file summaries in file-name order, re-analysing any that cannot be read."""
+    from drafter.atomic import read_json
+
+    for name in sorted(keys):
+        path = root / "files" / summary_name(keys[name])
+        data = read_json(path)
+        if not _valid_summary(data):
+            repair(name)
+            data = read_json(path)
+        if _valid_summary(data):
+            yield data
+
+
+def _valid_summary(data: Any) -> bool:
+    return isinstance(data, dict) and data.get("v") == ANALYSIS_VERSION and data.get("layout") == LAYOUT and isinstance(data.get("articles"), list)
+
+
+def _run_map(
+    todo: list[FileStamp],
+    terms: tuple[str, ...],
+    root: Path,
+    keys: dict[str, str],
+    jobs: int | None,
+    progress: bool,
+    engine: str = "local",
+    scheduler: str | None = None,
+) -> dict[str, str]:
+    """Analyse the files that have no cached analysis; returns the errors by file name.
+
+    Big files go first so the pool's last task is a short one.  Workers write their results
+    straight into the cache, so only file names and error messages travel between processes.
+    """
     if not todo:
-        return
-    tasks = [(s.path, s.name, terms, root / "files" / keys[s.name]) for s in todo]
-    jobs = jobs or min(len(tasks), os.cpu_count() or 1)
+        return {}
+    order = sorted(todo, key=lambda s: (-s.size, s.name))
+    tasks = [(s.path, s.name, terms, root, keys[s.name]) for s in order]
+    if engine == "dask":
+        from drafter.engines import dask_map
+
+        return dask_map(tasks, scheduler)
+    if engine != "local":
+        raise DrafterError(f"未知的引擎“{engine}”：可选 local、dask")
+    jobs = min(jobs or os.cpu_count() or 1, len(tasks))
     bar = _progress(len(tasks), progress)
+    errors: dict[str, str] = {}
     try:
-        if jobs <= 1 or len(tasks) == 1:
+        if jobs <= 1:
             for t in tasks:
-                _map_one(t)
+                err = _map_one(t)
+                if err:
+                    errors[t[1]] = err
                 bar(1)
         else:
-            order = sorted(range(len(tasks)), key=lambda i: -todo[i].size)  # big files first
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                for _ in pool.map(_map_one, [tasks[i] for i in order], chunksize=1):
+            import multiprocessing
+
+            ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_warm) as pool:
+                for t, err in zip(tasks, pool.map(_map_one, tasks, chunksize=1)):
+                    if err:
+                        errors[t[1]] = err
                     bar(1)
     finally:
         bar(0, done=True)
+    return errors
+
+
+def _warm() -> None:
+    """Worker start: load the segmenter and the analysis modules once, before the first task."""
+    import drafter.outline  # noqa: F401
+    import drafter.phrases  # noqa: F401
+    import drafter.series  # noqa: F401
+    from drafter.segment import cut
+
+    cut("预热")
 
 
 def _progress(total: int, enabled: bool) -> Callable[..., None]:

@@ -751,13 +751,14 @@ def _expand(
     for t, p in p_theme.items():
         # Skip seed terms, their fragments (一带 of 一带一路) and their compounds (广大青年 of 青年):
         # the seed count already covers those occurrences, the expansion is for new vocabulary.
-        if df[t] < need or t in exclude or any(t in e or e in t for e in exclude):
+        if df[t] < need or t in exclude:
             continue
         # Background smoothed with one pseudo-article holding the theme's own rate, so a corpus that is
         # all one theme still ranks its words by frequency instead of dividing by ~1.
         bg = (background.get(t, 0.0) * n_articles + p) / (n_articles + 1)
         ratio = p / bg
-        if ratio < MIN_LIFT:
+        # the substring test against every seed term is the costly one, so it runs last
+        if ratio < MIN_LIFT or any(t in e or e in t for e in exclude):
             continue
         idf = math.log((n_articles + 1) / (df_all.get(t, 0) + 1)) + 0.1 if df_all else 1.0
         scored.append((p * math.log(ratio) * idf * coverage[t], t))
