@@ -88,6 +88,10 @@ class Material:
     def hits(self, text: str) -> int:
         return sum(1 for t in self.terms if t in text)
 
+    def about(self, text: str) -> bool:
+        """The text names the theme by one of its seed terms (learned terms are too loose for this)."""
+        return any(t in text for t in self.seeds)
+
     def theme_text(self) -> str:
         """All paragraphs of the theme's articles, joined (for checking that a phrase is in use)."""
         if "_text" not in self.cache:
@@ -128,7 +132,8 @@ def gather(ctx: Any, theme: str, genre: str) -> Material:
     name = lexicon.name
     rows = index.articles_for(name)
     ids = [aid for aid, _t, _s in rows]
-    texts = article_texts(ctx.corpus, ctx.model, ids)
+    found = article_texts(ctx.corpus, ctx.model, ids)
+    texts = {aid: found[aid] for aid in ids if aid in found}  # best theme score first
     quotable = {aid: t for aid, t in texts.items() if not t["article"].get("flags")}
     seeds = tuple(t for t in lexicon.seeds() if t)
     terms = tuple(dict.fromkeys([name, *seeds, *getattr(lexicon, "expansion", ())]))
@@ -272,7 +277,7 @@ def whole_series(series: Any, mat: Material, n: int, rng: random.Random, quotabl
     return HeadingSet(texts, tuple(srcs[i] for i in chosen), f"series:{series.skeleton}")
 
 
-def _clauses(mat: Material, quotable_files: set[str], fine: bool = False) -> list[tuple[str, str]]:
+def _clauses(mat: Material, quotable_files: set[str], fine: bool = False, limit: int = 60) -> list[tuple[str, str]]:
     """Short verb-object clauses (4–8 characters) from headings of the theme's articles: sub-point titles.
 
     Headings are cut at commas; with ``fine`` also at enumeration commas (``胸怀大局、砥砺奋进``),
@@ -280,7 +285,9 @@ def _clauses(mat: Material, quotable_files: set[str], fine: bool = False) -> lis
     """
     splitter = r"[，、；：,]" if fine else r"[，；：,]"
     out: dict[str, str] = {}
-    for aid in sorted(mat.articles):
+    rank: dict[str, float] = {}
+    order = list(mat.articles)  # best theme score first (the order of the theme index)
+    for pos, aid in enumerate(order):
         a = mat.articles[aid]
         art = a["article"]
         if art["file"] not in quotable_files:
@@ -289,9 +296,12 @@ def _clauses(mat: Material, quotable_files: set[str], fine: bool = False) -> lis
             src = f"{art['file']}#{art['positions'][h['paragraph'] - 1]}"
             for part in re.split(splitter, h["text"]):
                 part = part.strip("“”")
-                if 4 <= len(part) <= 8 and re.fullmatch(r"[\u4e00-\u9fff]+", part) and not NUMBER.search(part):
-                    out.setdefault(part, src)
-    return sorted(out.items())
+                if 4 <= len(part) <= 8 and re.fullmatch(r"[\u4e00-\u9fff]+", part) and not NUMBER.search(part) and not re.search(r"[一二三四五六七八九十]{2}", part):
+                    if part not in out:
+                        out[part] = src
+                        rank[part] = 2 * mat.hits(part) + 1 / (1 + pos) + h["text"].count(part)
+    best = sorted(out, key=lambda p: (-rank[p], p))[:limit]
+    return sorted((p, out[p]) for p in best)
 
 
 def _clause_pairs(clauses: list[tuple[str, str]], n: int, rng: random.Random) -> HeadingSet | None:
@@ -329,6 +339,8 @@ def heading_candidates(mat: Material, n: int, rng: random.Random) -> tuple[list[
     for s in sorted(mat.series, key=lambda s: (mat.theme not in s.themes, -s.coverage, s.skeleton)):
         if s.coverage <= 0.15 or len(re.sub(r"[^\u4e00-\u9fff]", "", s.constant)) < 3:
             continue
+        if re.search(r"[“”《》\d]|[一二三四五六七八九十]{2,}", s.constant):
+            continue  # “十五五”时期, 《条例》: the constant words name one time or one document
         cand = refill(s, mat, n, rng)
         if cand and cand.headings not in seen:
             seen.add(cand.headings)
@@ -344,7 +356,7 @@ def heading_candidates(mat: Material, n: int, rng: random.Random) -> tuple[list[
     mined: list[HeadingSet] = []
     for s in (s for s in mat.series if mat.theme in s.themes):
         cand = whole_series(s, mat, n, rng, quotable, top_sources)
-        if cand and cand.headings not in seen:
+        if cand and cand.headings not in seen and sum(mat.about(h) for h in cand.headings) * 2 >= n:
             seen.add(cand.headings)
             mined.append(cand)
     return composed, mined
@@ -395,7 +407,8 @@ def pick_sentence(mat: Material, rng: random.Random, words: str, role: str | Non
 
     def score(s: Sentence) -> float:
         overlap = len(chars & set(s.text)) / (len(chars) or 1)
-        return s.hits + 3 * overlap + rng.random()
+        figures = 2.0 if NUMBER.search(s.text) else 0.0
+        return s.hits + 3 * overlap - figures + rng.random()
 
     best = max(pool, key=score)
     mat.used.add(best.text)
@@ -546,7 +559,10 @@ def compose(
     pool = composed or mined or [_fallback_headings(mat, points, rng)]
     refills = [c for c in composed if c.how.startswith("skeleton")]
     pairs = [c for c in composed if not c.how.startswith("skeleton")]
-    primary = rng.choice(refills if refills and (not pairs or rng.random() < 0.5) else pool)
+    if len(mined) >= 4 and rng.random() < 0.6:
+        primary = rng.choice(mined)  # a large corpus has real series on the theme: prefer them
+    else:
+        primary = rng.choice(refills if refills and (not pairs or rng.random() < 0.5) else pool)
     alternatives = tuple(c.headings for c in mined + composed if c is not primary)[:3]
 
     top = _top_family(ctx.model, genre)
@@ -651,7 +667,7 @@ def _closing(mat: Material, rng: random.Random, genre: str) -> list[Item]:
     if genre == "speech":
         items.append(Item("同志们，【待补：当前形势与任务一句】。", "template", ""))
         closer = phrase_item(mat, rng, "结尾", "speech", need_term=False)
-        if closer and closer.text.startswith(("让我们", "同志们")) and not NUMBER.search(closer.text):
+        if closer and closer.text.startswith(("让我们", "同志们")) and len(closer.text) >= 12 and not NUMBER.search(closer.text):
             items.append(closer)
         else:
             items.append(Item(f"让我们【待补：号召的具体内容】，奋力开创{mat.theme}工作新局面！", "template", ""))
