@@ -42,9 +42,9 @@ carry web debris (URLs, image names, download-site chrome, bylines): see :func:`
 from __future__ import annotations
 
 import hashlib
-from bisect import bisect_left, bisect_right
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
