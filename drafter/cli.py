@@ -22,7 +22,7 @@ def dump_json(data: Any) -> str:
 
 def warn(message: str) -> None:
     """A one-line warning on stderr (a skipped file, a rebuilt cache)."""
-    click.echo(f"提示：{message}", err=True)
+    click.echo("提示：" + " ".join(message.split()), err=True)
 
 
 def _one_or_many(items: list[Any]) -> Any:

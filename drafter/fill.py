@@ -32,7 +32,7 @@ from typing import Any
 
 from drafter.draft import Draft, Item, Section
 from drafter.errors import DrafterError, UsageError
-from drafter.render import GAP_RE, HEADING_LABEL, KIND_LABELS, heading_line
+from drafter.render import GAP_RE, HEADING_LABEL, KIND_LABELS, heading_line, md_unescape
 
 #: Source name for an outline given as text rather than a file.
 DEFAULT_NAME = "OUTLINE.md"
@@ -134,8 +134,8 @@ def _clean(line: str) -> str:
 
 
 def _unbold_gaps(text: str) -> str:
-    """``**【待补：x】**`` -> ``【待补：x】``: the renderer adds the bold again."""
-    return _BOLD_GAP_RE.sub(r"\1", text)
+    """``**【待补：x】**`` -> ``【待补：x】``: the renderer adds the bold (and the escapes) again."""
+    return md_unescape(_BOLD_GAP_RE.sub(r"\1", text))
 
 
 def _is_apparatus_line(line: str) -> bool:

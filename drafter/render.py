@@ -302,8 +302,21 @@ def template_dirs(template_dir: Path | None = None) -> list[Path]:
     return dirs
 
 
+def md_escape(text: str) -> str:
+    """Corpus text is data, never Markdown: angle brackets become entities (no raw HTML reaches a
+    previewer) and a line cannot open as a footnote definition, heading or list item."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"^(\[\^|#|[-*+] |\d+[.)] )", r"\\\1", text)
+
+
+def md_unescape(text: str) -> str:
+    """The inverse of :func:`md_escape`, for reading a Markdown outline back."""
+    text = re.sub(r"^\\(\[\^|#|[-*+] |\d+[.)] )", r"\1", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def _md_gaps(text: str) -> str:
-    return GAP_RE.sub(lambda m: f"**{m.group(0)}**", text)
+    return GAP_RE.sub(lambda m: f"**{m.group(0)}**", md_escape(text))
 
 
 def _environment(dirs: Sequence[Path]):  # -> SandboxedEnvironment (jinja2 imported lazily)

@@ -502,7 +502,9 @@ def _size(n: int) -> str:
     """A byte count as writers read it (``50 MB``, ``300 KB``)."""
     for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
         if n >= scale:
-            return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
+            whole = f"{n / scale:.1f}".removesuffix(".0")
+            exact = n % scale == 0 or float(whole) * scale == n
+            return f"{whole} {unit}" if exact else f"约 {whole} {unit}（{n:,} 字节）"
     return f"{n} 字节"
 
 

@@ -273,10 +273,6 @@ def test_file_name_with_line_break_stays_one_line(drafter, tmp_path):
     assert_one_error(r, 1, "名字.txt", "空")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.warn prints a skipped file's name verbatim, so a name holding a line break splits the hint over two lines",
-)
 def test_hint_for_file_name_with_line_break_stays_one_line(drafter, tmp_path):
     folder = tmp_path / "c"
     _write(folder, "ok.txt", ("可读的文章\n\n" + chinese_text(800, seed=1)).encode())
@@ -341,11 +337,6 @@ def test_read_only_cache_location_is_one_line(drafter, env, small_corpus, monkey
     assert_one_error(r, 1, cache)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sources._size rounds to one decimal, so a file one byte over the limit is reported as "
-    "'文件有 50 MB，超过 50 MB 的上限', which reads as a contradiction",
-)
 def test_size_message_for_file_just_over_limit_is_not_contradictory(drafter, tmp_path):
     big = tmp_path / "huge.txt"
     with open(big, "wb") as f:

@@ -8,8 +8,6 @@ import os
 import re
 from pathlib import Path
 
-import pytest
-
 from tests.robustness.conftest import assert_one_error, chinese_text, snapshot
 
 PACKAGE = Path(__file__).resolve().parents[2] / "drafter"
@@ -88,11 +86,6 @@ def _md_drafts(drafter, tmp_path) -> list[str]:
     return outs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="render.py (md): a corpus line starting '[^1]: ' is printed verbatim at the start of a line, "
-    "so it becomes a second Markdown definition of footnote 1 and can replace the real provenance note",
-)
 def test_corpus_line_cannot_define_a_footnote_in_markdown(drafter, tmp_path):
     for out in _md_drafts(drafter, tmp_path):
         defs = [ln for ln in out.splitlines() if re.match(r"\[\^\d+\]:", ln)]
@@ -101,11 +94,6 @@ def test_corpus_line_cannot_define_a_footnote_in_markdown(drafter, tmp_path):
         assert not any("fake footnote" in d for d in defs), defs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="render.py (md): raw HTML from a corpus text (<script>…</script>) is copied into the Markdown "
-    "draft unescaped, so a Markdown previewer would run it",
-)
 def test_corpus_html_is_escaped_in_markdown(drafter, tmp_path):
     for out in _md_drafts(drafter, tmp_path):
         assert "<script>" not in out
