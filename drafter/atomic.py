@@ -42,7 +42,7 @@ def _os_error(path: Path, exc: OSError, action: str = "写入") -> DrafterError:
     return DrafterError(f"无法{action} {path}：{reason}；{fix}。")
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     """Make the rename itself durable; not every platform can open a folder, which is fine."""
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -109,7 +109,7 @@ def atomic_write(path: Path, data: bytes | str) -> None:
         if isinstance(exc, OSError):
             raise _os_error(path, exc) from exc
         raise
-    _fsync_dir(folder)
+    fsync_dir(folder)
 
 
 def lock_path(path: Path) -> Path:

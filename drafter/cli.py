@@ -98,6 +98,17 @@ def outline(paths: tuple[str, ...], fmt: str) -> None:
             click.echo("")
 
 
+def _check_output(fmt: str, output: Path | None, force: bool) -> None:
+    """Refuse a draft's output target before any work is done (binary to a terminal, an existing
+    file without --force, a missing folder)."""
+    if fmt == "docx" and output is None:
+        raise UsageError("docx 是二进制文件，请用 -o 文件名.docx 指定输出文件")
+    if output is not None and output.exists() and not force:
+        raise DrafterError(f"{output}：文件已存在；如要覆盖请加 --force")
+    if output is not None and not output.parent.exists():
+        raise DrafterError(f"{output.parent}：文件夹不存在，请先创建或换一个输出路径")
+
+
 CORPUS_OPTION = click.option(
     "--corpus",
     "corpus",
@@ -289,12 +300,7 @@ def new(theme: str, genre: str, points: int, seed: int | None, title: str | None
     genre_of(genre)
     if not 2 <= points <= 6:
         raise UsageError(f"--points 须在 2 到 6 之间（收到 {points}）")
-    if fmt == "docx" and output is None:
-        raise UsageError("docx 是二进制文件，请用 -o 文件名.docx 指定输出文件")
-    if output is not None and output.exists() and not force:
-        raise DrafterError(f"{output}：文件已存在；如要覆盖请加 --force")
-    if output is not None and not output.parent.exists():
-        raise DrafterError(f"{output.parent}：文件夹不存在，请先创建或换一个输出路径")
+    _check_output(fmt, output, force)
     draft = compose(_context(corpus), theme, genre, points, seed, title, occasion, length)
     if seed is None:
         warn(f"随机种子 {draft.seed}（用 --seed {draft.seed} 可重现这份稿子）")
@@ -318,12 +324,7 @@ def fill(outline_file: Path, theme: str | None, genre: str | None, seed: int | N
 
     if genre:
         genre_of(genre)
-    if fmt == "docx" and output is None:
-        raise UsageError("docx 是二进制文件，请用 -o 文件名.docx 指定输出文件")
-    if output is not None and output.exists() and not force:
-        raise DrafterError(f"{output}：文件已存在；如要覆盖请加 --force")
-    if output is not None and not output.parent.exists():
-        raise DrafterError(f"{output.parent}：文件夹不存在，请先创建或换一个输出路径")
+    _check_output(fmt, output, force)
     text, name = read_outline(outline_file)
     req = request(text, name, theme, genre, seed)
     filled = fill_request(_context(corpus), req)

@@ -772,7 +772,9 @@ def write_output(data: str | bytes, path: Path | None, force: bool = False) -> N
             os.replace(tmp, path)
         else:
             _link_no_clobber(tmp, path)
-        _fsync_dir(parent)
+        from drafter.atomic import fsync_dir
+
+        fsync_dir(parent)
     except DrafterError:
         raise
     except OSError as exc:
@@ -793,19 +795,3 @@ def _link_no_clobber(tmp: Path, path: Path) -> None:
         if path.exists():
             raise DrafterError(f"文件 {path} 已存在：如要覆盖，请加 --force，或换一个 -o 路径") from None
         os.replace(tmp, path)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable where the platform allows it."""
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
