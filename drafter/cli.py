@@ -317,7 +317,7 @@ def new(theme: str, genre: str, points: int, seed: int | None, title: str | None
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="写入文件 / write to this file.")
 @click.option("--force", is_flag=True, help="覆盖已有文件 / overwrite an existing file.")
 def fill(outline_file: Path, theme: str | None, genre: str | None, seed: int | None, corpus: Path | None, fmt: str, output: Path | None, force: bool) -> None:
-    """按改过的提纲补充素材 / add material under the empty headings of an edited outline."""
+    """按改过的提纲补充素材 / fill an edited outline with material."""
     from drafter.compose import genre_of
     from drafter.fill import fill_request, read_outline, request
     from drafter.render import render, write_output

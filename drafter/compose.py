@@ -446,11 +446,14 @@ def phrase_item(mat: Material, rng: random.Random, category: str, genre: str | N
         pool = [p for p in pool if mat.hits(p.context or p.text)]
     if not pool:
         return None
+    pool = [p for p in pool if (p.context or p.text) not in mat.used]
+    if not pool:
+        return None
     p = rng.choice(sorted(pool, key=lambda p: (-p.count, p.text))[:8])
     text = p.context if category == "引语" and p.context else p.text
     if category == "引语" and ATTRIBUTED.search(text) is None:
         return None
-    mat.used.add(p.text)
+    mat.used.update((p.text, text))  # two quotations of one sentence share their context
     return Item(text, "phrase", p.sources[0])
 
 
