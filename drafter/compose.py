@@ -446,7 +446,7 @@ def phrase_item(mat: Material, rng: random.Random, category: str, genre: str | N
         pool = [p for p in pool if mat.hits(p.context or p.text)]
     if not pool:
         return None
-    pool = [p for p in pool if (p.context or p.text) not in mat.used]
+    pool = [p for p in pool if not any(u.startswith((p.context or p.text)[:24]) for u in mat.used)]
     if not pool:
         return None
     p = rng.choice(sorted(pool, key=lambda p: (-p.count, p.text))[:8])
