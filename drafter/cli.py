@@ -134,8 +134,16 @@ def _context(corpus: Path | None, jobs: int | None = None):  # -> drafter.lookup
 @CORPUS_OPTION
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None, help="并行进程数（默认：CPU 核数）/ worker processes.")
 @click.option("--force", is_flag=True, help="忽略缓存，全部重新分析 / re-analyse every file.")
+@click.option(
+    "--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+    help="执行引擎：local（本机进程池）或 dask（集群）/ execution engine.",
+)
+@click.option(
+    "--scheduler", default=None, metavar="tcp://HOST:PORT",
+    help="Dask 调度器地址（--engine dask；省略则在本机启动）/ Dask scheduler address.",
+)
 @click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True, help="输出格式 / output format.")
-def mine(corpus: Path | None, jobs: int | None, force: bool, fmt: str) -> None:
+def mine(corpus: Path | None, jobs: int | None, force: bool, engine: str, scheduler: str | None, fmt: str) -> None:
     """挖掘语料：提纲、排比标题、词库、主题 / mine the corpus into a model."""
     import time
 
@@ -145,7 +153,7 @@ def mine(corpus: Path | None, jobs: int | None, force: bool, fmt: str) -> None:
 
     folder = corpus or default_corpus()
     start = time.perf_counter()
-    model = run(folder, jobs=jobs, progress=True, warn=warn, force=force)
+    model = run(folder, jobs=jobs, progress=True, warn=warn, force=force, engine=engine, scheduler=scheduler)
     seconds = time.perf_counter() - start
     cats: dict[str, int] = {}
     for p in model.phrases:

@@ -497,6 +497,8 @@ def mine(
             for name in sorted(errors):
                 warn(f"已跳过 {errors[name]}")
         _prune_cache(root, set(keys.values()) | {summary_name(k) for k in keys.values()})
+        if not model.articles:
+            raise DrafterError(f"{corpus}：没有可读的文本（.txt .md .docx .pdf 都是空的或无法读取），请检查文件夹")
         save(model, corpus)
         return model
 

@@ -209,11 +209,6 @@ def test_file_over_size_limit_is_refused_without_reading(drafter, tmp_path, monk
     assert json.loads(r.out)["articles"] >= 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mine.mine() accepts a folder whose every file is unreadable: exit 0 with 0 articles "
-    "(clean refuses the same folder with 没有可读的文本)",
-)
 def test_mine_refuses_folder_without_any_readable_text(drafter, tmp_path):
     folder = tmp_path / "c"
     _write(folder, "empty.txt", b"")

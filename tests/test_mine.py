@@ -1,0 +1,204 @@
+"""Mining: determinism across engines and job counts, incremental re-analysis, cache repair."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import drafter.mine as mine_mod
+from drafter.model import SCHEMA, cache_root, model_path
+
+SEED = Path(__file__).resolve().parent.parent / "corpus"
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of three seed files and a private cache folder."""
+    monkeypatch.setenv("DRAFTER_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for p in sorted(SEED.glob("*.txt"))[:3]:
+        dst = folder / p.name
+        dst.write_bytes(p.read_bytes())
+        dst.chmod(0o644)
+    return folder
+
+
+@pytest.fixture()
+def analysed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files the map step analyses from now on."""
+    seen: list[str] = []
+    monkeypatch.setattr(mine_mod, "_map_hooks", [seen.append])
+    return seen
+
+
+def _model_bytes(corpus: Path) -> bytes:
+    return model_path(corpus).read_bytes()
+
+
+def test_jobs_give_identical_bytes(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mine_mod.mine(corpus, jobs=1)
+    one = _model_bytes(corpus)
+    monkeypatch.setenv("DRAFTER_CACHE_DIR", str(tmp_path / "cache2"))
+    mine_mod.mine(corpus, jobs=2)
+    assert _model_bytes(corpus) == one
+
+
+def test_force_remine_is_identical(corpus: Path) -> None:
+    mine_mod.mine(corpus, jobs=1)
+    first = _model_bytes(corpus)
+    mine_mod.mine(corpus, jobs=2, force=True)
+    assert _model_bytes(corpus) == first
+
+
+def test_changed_file_is_the_only_one_reanalysed(corpus: Path, analysed: list[str]) -> None:
+    mine_mod.mine(corpus, jobs=1)
+    assert len(analysed) == 3
+    analysed.clear()
+    target = sorted(corpus.glob("*.txt"))[1]
+    target.write_text(target.read_text(encoding="utf-8") + "\n我们要坚持实事求是，一切从实际出发。\n", encoding="utf-8")
+    model = mine_mod.mine(corpus, jobs=2)
+    assert analysed == [target.name]
+    assert model.inputs["files"][target.name][1] == target.stat().st_size
+    analysed.clear()
+    mine_mod.mine(corpus, jobs=2)  # fresh: nothing to do
+    assert analysed == []
+
+
+def test_incremental_equals_cold(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mine_mod.mine(corpus, jobs=1)
+    target = sorted(corpus.glob("*.txt"))[0]
+    target.write_text(target.read_text(encoding="utf-8").replace("。", "！", 1), encoding="utf-8")
+    mine_mod.mine(corpus, jobs=1)
+    warm = _model_bytes(corpus)
+    monkeypatch.setenv("DRAFTER_CACHE_DIR", str(tmp_path / "cold"))
+    mine_mod.mine(corpus, jobs=1)
+    assert _model_bytes(corpus) == warm
+
+
+def test_corrupt_model_is_rebuilt(corpus: Path, analysed: list[str]) -> None:
+    mine_mod.mine(corpus, jobs=1)
+    good = _model_bytes(corpus)
+    model_path(corpus).write_text('{"schema": 1, "corpus": ', encoding="utf-8")
+    analysed.clear()
+    model = mine_mod.mine(corpus, jobs=1)
+    assert model.articles
+    assert _model_bytes(corpus) == good
+    assert analysed == []  # the per-file analyses were still good
+
+
+def test_corrupt_per_file_json_is_reanalysed(corpus: Path, analysed: list[str]) -> None:
+    mine_mod.mine(corpus, jobs=1)
+    good = _model_bytes(corpus)
+    files = cache_root(corpus) / "files"
+    summary = sorted(files.glob("*.sum.json"))[0]
+    summary.write_text("[1, 2", encoding="utf-8")
+    model_path(corpus).unlink()
+    analysed.clear()
+    mine_mod.mine(corpus, jobs=1)
+    assert len(analysed) == 1
+    assert _model_bytes(corpus) == good
+
+
+def test_missing_text_file_is_reanalysed(corpus: Path, analysed: list[str]) -> None:
+    mine_mod.mine(corpus, jobs=1)
+    files = cache_root(corpus) / "files"
+    texts = sorted(p for p in files.glob("*.json") if not p.name.endswith(".sum.json"))
+    texts[0].unlink()
+    model_path(corpus).unlink()
+    analysed.clear()
+    model = mine_mod.mine(corpus, jobs=1)
+    assert len(analysed) == 1
+    got = mine_mod.article_texts(corpus, model, [a.id for a in model.articles])
+    assert set(got) == {a.id for a in model.articles}
+
+
+def test_schema_change_triggers_rebuild(corpus: Path) -> None:
+    mine_mod.mine(corpus, jobs=1)
+    path = model_path(corpus)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["schema"] = SCHEMA - 1
+    data["phrases"] = []
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    model = mine_mod.mine(corpus, jobs=1)
+    assert model.schema == SCHEMA
+    assert model.phrases
+    assert json.loads(path.read_text(encoding="utf-8"))["schema"] == SCHEMA
+
+
+def test_reduce_of_summaries_equals_reduce_of_full_analyses(corpus: Path) -> None:
+    from drafter.themes import lexicon_terms
+
+    lexicons = mine_mod._lexicons(corpus)
+    terms = tuple(lexicon_terms(lexicons))
+    full = [mine_mod.analyse_file(p, p.name, terms) for p in sorted(corpus.glob("*.txt"))]
+    keys = {p.name: "k" for p in corpus.glob("*.txt")}
+    a = mine_mod.reduce(full, corpus, {}, lexicons, keys).to_dict()
+    b = mine_mod.reduce([mine_mod.summarise(x) for x in full], corpus, {}, lexicons, keys).to_dict()
+    assert a == b
+
+
+def test_phrase_merge_matches_phrases_module(corpus: Path) -> None:
+    from drafter.phrases import Phrase, merge_phrases, prune
+    from drafter.themes import lexicon_terms
+
+    terms = tuple(lexicon_terms(mine_mod._lexicons(corpus)))
+    rows = []
+    for p in sorted(corpus.glob("*.txt")):
+        for a in mine_mod.summarise(mine_mod.analyse_file(p, p.name, terms))["articles"]:
+            rows.extend(a["phrases"])
+    merged = mine_mod._PhraseMerge()
+    for r in rows:
+        merged.add(r)
+    objs = [Phrase.from_dict(dict(zip(mine_mod._PHRASE_FIELDS, r))) for r in rows]
+    assert merged.result(sentence_cap=50) == prune(merge_phrases(objs), sentence_cap=50)
+
+
+def test_userdict_changes_segmentation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from drafter import segment
+
+    text = "他们在青创汇智园开会"
+    segment._engine.cache_clear()
+    before = segment.cut(text)
+    assert "青创汇智园" not in before
+    userdict = tmp_path / "user.txt"
+    userdict.write_text("青创汇智园 50000 ns\n", encoding="utf-8")
+    monkeypatch.setenv("DRAFTER_USERDICT", str(userdict))
+    segment._engine.cache_clear()
+    try:
+        assert "青创汇智园" in segment.cut(text)
+        assert ("青创汇智园", "ns") in segment.tag(text)
+    finally:
+        segment._engine.cache_clear()
+
+
+def test_dask_engine_gives_the_local_model(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("distributed")
+    from distributed import LocalCluster
+
+    mine_mod.mine(corpus, jobs=1)
+    local = _model_bytes(corpus)
+    monkeypatch.setenv("DRAFTER_CACHE_DIR", str(tmp_path / "dask-cache"))
+    with LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, protocol="tcp", host="127.0.0.1", scheduler_port=0, dashboard_address=":0"
+    ) as cluster:
+        mine_mod.mine(corpus, engine="dask", scheduler=cluster.scheduler_address)
+    assert _model_bytes(corpus) == local
+
+
+def test_unknown_engine_is_a_clear_error(corpus: Path) -> None:
+    from drafter.errors import DrafterError
+
+    with pytest.raises(DrafterError, match="local"):
+        mine_mod.mine(corpus, engine="spark")
+
+
+def test_unreadable_file_is_skipped_with_warning(corpus: Path) -> None:
+    shutil.copy(sorted(corpus.glob("*.txt"))[0], corpus / "zz_broken.docx")
+    warnings: list[str] = []
+    model = mine_mod.mine(corpus, jobs=1, warn=warnings.append)
+    assert {a.file for a in model.articles} >= {p.name for p in corpus.glob("*.txt")}
+    assert any("zz_broken.docx" in w for w in warnings)
