@@ -138,7 +138,7 @@ def gather(ctx: Any, theme: str, genre: str) -> Material:
     seeds = tuple(t for t in lexicon.seeds() if t)
     terms = tuple(dict.fromkeys([name, *seeds, *getattr(lexicon, "expansion", ())]))
     theme_files = {t["article"]["file"] for t in texts.values()}
-    phrases = [p for p in ctx.model.phrases if any(s.split("#")[0] in theme_files for s in p.sources)]
+    phrases = ctx.model.phrases_from(theme_files)
     blocked = {s for aid, t in texts.items() if t["article"].get("flags") for s in [t["article"]["file"]]}
     phrases = [p for p in phrases if not any(s.split("#")[0] in blocked for s in p.sources)]
     user = [e for c in ("四字格", "提法", "引语", "开头", "过渡", "结尾", "句子") for e in added(read_banks(ctx.banks), c, name)]

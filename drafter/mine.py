@@ -17,7 +17,6 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -73,6 +72,8 @@ def scan(corpus: Path, warn: Warn | None = None) -> list[FileStamp]:
 
 
 ROLES = ("opening", "body", "closing")
+SENTENCE_CAP = 400
+"""句子 bank entries kept per (role, genre): enough to browse, small enough to load instantly."""
 
 
 def _role(i: int, n: int) -> str:
@@ -403,7 +404,7 @@ def reduce(analyses: Iterable[dict[str, Any]], corpus: Path, inputs: dict[str, A
         articles=tuple(articles),
         shapes=_merge_shapes(shapes),
         series=tuple(merge_series(all_series)),
-        phrases=tuple(phrases.result()),
+        phrase_rows=tuple(p.to_dict() for p in phrases.result(sentence_cap=SENTENCE_CAP)),
         themes=index.to_dict(),
     )
 
@@ -558,6 +559,7 @@ def _run_map(
                 bar(1)
         else:
             import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor  # only mining needs a pool
 
             ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
             with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_warm) as pool:

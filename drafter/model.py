@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from drafter import paths
 
-SCHEMA = 1
+SCHEMA = 2
 """Bump when the model's JSON layout or the meaning of a field changes: old caches are rebuilt."""
 
 ANALYSIS_VERSION = 1
@@ -86,9 +87,26 @@ class Model:
     articles: tuple[ArticleInfo, ...]
     shapes: dict[str, Any] = field(default_factory=dict)
     series: tuple[Any, ...] = ()
-    phrases: tuple[Any, ...] = ()
+    phrase_rows: tuple[dict[str, Any], ...] = ()
     themes: dict[str, Any] = field(default_factory=dict)
     schema: int = SCHEMA
+
+    @cached_property
+    def phrases(self) -> tuple[Any, ...]:
+        """The phrase banks as :class:`~drafter.phrases.Phrase` objects.
+
+        Kept as plain rows until asked for: a large corpus has tens of thousands of entries, and a
+        draft needs only those of its theme's files (:meth:`phrases_from`).
+        """
+        from drafter.phrases import Phrase
+
+        return tuple(Phrase.from_dict(p) for p in self.phrase_rows)
+
+    def phrases_from(self, files: set[str]) -> list[Any]:
+        """Bank entries with a source in one of ``files`` (converted only for those)."""
+        from drafter.phrases import Phrase
+
+        return [Phrase.from_dict(p) for p in self.phrase_rows if any(s.split("#", 1)[0] in files for s in p["sources"])]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -98,13 +116,12 @@ class Model:
             "articles": [a.to_dict() for a in self.articles],
             "shapes": self.shapes,
             "series": [s.to_dict() for s in self.series],
-            "phrases": [p.to_dict() for p in self.phrases],
+            "phrases": list(self.phrase_rows),
             "themes": self.themes,
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Model:
-        from drafter.phrases import Phrase
         from drafter.series import Series
 
         return cls(
@@ -114,7 +131,7 @@ class Model:
             articles=tuple(ArticleInfo.from_dict(a) for a in d["articles"]),
             shapes=d.get("shapes", {}),
             series=tuple(Series.from_dict(s) for s in d.get("series", [])),
-            phrases=tuple(Phrase.from_dict(p) for p in d.get("phrases", [])),
+            phrase_rows=tuple(d.get("phrases", [])),
             themes=d.get("themes", {}),
         )
 

@@ -47,11 +47,13 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from drafter.corpus import Article
 from drafter.errors import UsageError
 from drafter.segment import tag
+
+if TYPE_CHECKING:  # drafting reads the banks without loading the cleaning rules
+    from drafter.corpus import Article
 
 CATEGORIES: dict[str, str] = {
     "四字格": "idiom",

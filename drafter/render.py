@@ -47,6 +47,7 @@ import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from drafter.draft import Draft, Item, Section
 from drafter.errors import DrafterError, UsageError
@@ -330,9 +331,25 @@ def _environment(dirs: Sequence[Path]):  # -> SandboxedEnvironment (jinja2 impor
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
         autoescape=False,
+        bytecode_cache=_bytecode_cache(jinja2),
     )
     env.filters["gaps"] = _md_gaps
     return env
+
+
+def _bytecode_cache(jinja2: Any) -> Any:
+    """Compiled templates kept in the cache folder, so a draft does not recompile them each run.
+
+    jinja2 keys the cache by template name and source checksum, so an edited template is recompiled.
+    """
+    from drafter.paths import cache_dir
+
+    folder = cache_dir() / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def template_names(fmt: str, genre: str) -> list[str]:

@@ -33,11 +33,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from hashlib import sha1
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from drafter.corpus import Article
 from drafter.errors import DrafterError
 from drafter.segment import cut
+
+if TYPE_CHECKING:  # the drafting path reads themes without loading the cleaning rules
+    from drafter.corpus import Article
 
 try:  # pragma: no cover - which branch runs depends on the interpreter
     import tomllib
