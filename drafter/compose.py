@@ -470,6 +470,12 @@ def gap(text: str) -> Item:
     return Item(f"【待补：{text}】", "template", "")
 
 
+def subpoint_body(mat: Material, rng: random.Random, words: str) -> list[Item]:
+    """Under a sub-point (一是…): one corpus sentence on its words and a gap for the measures."""
+    first = pick_sentence(mat, rng, words) or pick_sentence(mat, rng, words, need_term=False)
+    return ([first] if first else []) + [gap("具体举措")]
+
+
 def section_body(mat: Material, rng: random.Random, heading: str, items: int) -> list[Item]:
     """Suggested lines under a heading: corpus sentences on the heading's words, a generated
     sentence, a quotation or slogan from the banks, and a gap for the writer's own facts."""
@@ -574,7 +580,7 @@ def compose(
         top = "di"
     main, subtitle = _title(mat, genre, rng, title, occasion)
 
-    opening = _opening(mat, rng, genre)
+    opening = opening_items(mat, rng, genre)
     sections = []
     used_clauses: set[str] = set()
     for i, heading in enumerate(primary.headings):
@@ -583,7 +589,7 @@ def compose(
         if subs:
             for j, (clause, src) in enumerate(sub_headings(mat, subs, rng, used_clauses)):
                 used_clauses.add(clause)
-                child_body = [x for x in (pick_sentence(mat, rng, clause),) if x] + [gap("具体举措")]
+                child_body = subpoint_body(mat, rng, clause)
                 children.append(Section(heading=clause, marker=FAMILY_MARKERS[sub](j), level=2, body=tuple(child_body), heading_source=src))
             if children:
                 body = [b for b in body if b.kind != "template"]
@@ -602,10 +608,10 @@ def compose(
                 heading_source=primary.sources[i],
             )
         )
-    closing = _closing(mat, rng, genre)
+    closing = closing_items(mat, rng, genre)
     used_files = sorted(
-        {it.source.split("#")[0] for it in _all_items(opening, sections, closing) if it.kind in ("corpus", "phrase")}
-        | {s.heading_source.split("#")[0] for s in _walk(sections) if s.heading_source}
+        {it.source.split("#")[0] for it in all_items(opening, sections, closing) if it.kind in ("corpus", "phrase")}
+        | {s.heading_source.split("#")[0] for s in walk_sections(sections) if s.heading_source}
     )
     return Draft(
         title=main,
@@ -625,21 +631,21 @@ def _theme_ok(mat: Material, heading: str, body: Iterable[Item], children: Itera
     return any(t in text for t in mat.seeds)
 
 
-def _walk(sections: Iterable[Section]) -> Iterable[Section]:
+def walk_sections(sections: Iterable[Section]) -> Iterable[Section]:
     for s in sections:
         yield s
-        yield from _walk(s.children)
+        yield from walk_sections(s.children)
 
 
-def _all_items(opening: Iterable[Item], sections: Iterable[Section], closing: Iterable[Item]) -> list[Item]:
+def all_items(opening: Iterable[Item], sections: Iterable[Section], closing: Iterable[Item]) -> list[Item]:
     out = list(opening)
-    for s in _walk(sections):
+    for s in walk_sections(sections):
         out.extend(s.body)
     out.extend(closing)
     return out
 
 
-def _opening(mat: Material, rng: random.Random, genre: str) -> list[Item]:
+def opening_items(mat: Material, rng: random.Random, genre: str) -> list[Item]:
     items: list[Item] = []
     if genre == "speech":
         items.append(Item("同志们：", "template", ""))
@@ -665,7 +671,7 @@ def _opening(mat: Material, rng: random.Random, genre: str) -> list[Item]:
     return items
 
 
-def _closing(mat: Material, rng: random.Random, genre: str) -> list[Item]:
+def closing_items(mat: Material, rng: random.Random, genre: str) -> list[Item]:
     items: list[Item] = []
     if genre == "speech":
         items.append(Item("同志们，【待补：当前形势与任务一句】。", "template", ""))

@@ -487,20 +487,16 @@ def _attach_alternatives(
 
 def walk(sections: tuple[Section, ...]) -> list[Section]:
     """Every section, depth first, in reading order."""
-    out: list[Section] = []
-    for s in sections:
-        out.append(s)
-        out.extend(walk(s.children))
-    return out
+    from drafter.compose import walk_sections
+
+    return list(walk_sections(sections))
 
 
 def all_items(draft: Draft) -> list[Item]:
     """Every item of a draft in reading order."""
-    out = list(draft.opening)
-    for s in walk(draft.sections):
-        out.extend(s.body)
-    out.extend(draft.closing)
-    return out
+    from drafter.compose import all_items as items_of
+
+    return items_of(draft.opening, draft.sections, draft.closing)
 
 
 def _file(source: str) -> str:
@@ -590,7 +586,7 @@ def fill_request(ctx: Any, req: FillRequest) -> Filled:
     Sections are visited in reading order with one ``random.Random(seed)``, and every line already
     in the outline counts as used, so a suggestion never repeats the writer's or another one.
     """
-    from drafter.compose import gap, gather, generated_items, phrase_item, pick_sentence, section_body
+    from drafter.compose import closing_items, gather, opening_items, section_body, subpoint_body
 
     mat = gather(ctx, req.theme, req.genre)
     rng = random.Random(req.seed)
@@ -600,10 +596,7 @@ def fill_request(ctx: Any, req: FillRequest) -> Filled:
 
     opening = draft.opening
     if not opening:
-        lines = [pick_sentence(mat, rng, mat.theme, "opening") or pick_sentence(mat, rng, mat.theme)]
-        lines.append(gap(f"背景、{mat.theme}工作的主要成绩和本次的主要任务"))
-        lines.append(phrase_item(mat, rng, "过渡", req.genre) if req.genre == "speech" else None)
-        opening = tuple(x for x in lines if x)
+        opening = tuple(opening_items(mat, rng, req.genre))
         filled.append("（开头）")
 
     def fill_sections(secs: tuple[Section, ...]) -> tuple[Section, ...]:
@@ -619,8 +612,7 @@ def fill_request(ctx: Any, req: FillRequest) -> Filled:
             if s.level <= 1:
                 body = section_body(mat, rng, words, 4)
             else:
-                first = pick_sentence(mat, rng, words) or pick_sentence(mat, rng, words, need_term=False)
-                body = ([first] if first else []) + [gap("具体举措")]
+                body = subpoint_body(mat, rng, words)
             filled.append(heading_line(s))
             out.append(replace(s, body=tuple(body)))
         return tuple(out)
@@ -629,9 +621,7 @@ def fill_request(ctx: Any, req: FillRequest) -> Filled:
 
     closing = draft.closing
     if not closing:
-        lines = [pick_sentence(mat, rng, mat.theme, "closing")]
-        lines.extend(generated_items(mat, rng, "closing", 1) if lines[0] is None else [])
-        closing = tuple(x for x in lines if x) + (gap("结尾的号召和展望"),)
+        closing = tuple(closing_items(mat, rng, req.genre))
         filled.append("（结尾）")
 
     out = replace(
