@@ -499,6 +499,9 @@ def section_body(mat: Material, rng: random.Random, heading: str, items: int) ->
 # the draft
 
 
+DEFAULT_LENGTH = 4000
+"""The finished length (characters) a skeleton is sized for when ``--length`` is not given."""
+
 FAMILY_MARKERS = {
     "di": lambda i: f"第{CN_NUMS[i]}",
     "cn": lambda i: f"{CN_NUMS[i]}、",
@@ -559,10 +562,12 @@ def compose(
         seed = random.SystemRandom().randrange(1, 2**31)
     rng = random.Random(seed)
     mat = gather(ctx, theme, genre)
-    per_section = 4 if not length else max(3, min(8, length // (points * 350)))
-    subs = 0 if genre != "speech" else (3 if not length else max(2, min(4, length // (points * 700))))
-    if genre != "speech" and length and length >= 4000:
-        subs = 2
+    # --length scales the material, not padding: a 4,000-character speech with three points gets
+    # four suggestions and three sub-points per point; shorter or longer texts proportionally fewer
+    # or more (articles get sub-points only when long)
+    scale = (length or DEFAULT_LENGTH) / DEFAULT_LENGTH * 3 / points
+    per_section = max(2, min(8, round(4 * scale)))
+    subs = max(2, min(4, round(3 * scale))) if genre == "speech" else (2 if length and length >= 4000 else 0)
 
     composed, mined = heading_candidates(mat, points, rng)
     pool = composed or mined or [_fallback_headings(mat, points, rng)]

@@ -283,3 +283,12 @@ def test_draft_checker_passes_on_the_shipped_corpus(env: dict[str, str], genre: 
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "passed=7/7" in proc.stdout
+
+
+def test_length_scales_sub_points_and_suggestions(env: dict[str, str]) -> None:
+    def size(length: str) -> tuple[int, int]:
+        d = json.loads(run(env, "new", "--theme", "外事", "--seed", "4", "--length", length, "--format", "json"))
+        return sum(len(s["children"]) for s in d["sections"]), sum(len(s["body"]) for s in walk(d["sections"]))
+
+    short, long = size("1500"), size("9000")
+    assert long[0] > short[0] and long[1] > short[1]
