@@ -416,6 +416,18 @@ def pick_sentence(mat: Material, rng: random.Random, words: str, role: str | Non
 
 
 GENERATED_MIN, GENERATED_MAX = 16, 48
+MAX_JOINS = 2
+
+
+def _clean_joins(novelty: Any, text: str) -> bool:
+    """A generated sentence reads well when the corpus runs it is made of meet at clause
+    boundaries (``，`` ``、`` ``；``), and there are few of them; a join inside a clause is where a
+    chain's output stops making sense (习近平外交思想是习近平新时代的中国青年)."""
+    from drafter.markov import novelty_key
+
+    key = novelty_key(text)
+    spans = novelty.splices(text)
+    return len(spans) <= MAX_JOINS and all("|" in key[a:b] for a, b in spans)
 """Longer Markov sentences drift between topics; short ones read as one thought."""
 
 
@@ -428,7 +440,9 @@ def generated_items(mat: Material, rng: random.Random, role: str, n: int = 1) ->
     if chain is None:
         return []
     out = []
-    for text in generate(chain, mat.chains.novelty, rng, n + 2, must_include=list(mat.seeds)):
+    for text in generate(chain, mat.chains.novelty, rng, n + 8, must_include=list(mat.seeds)):
+        if not _clean_joins(mat.chains.novelty, text):
+            continue
         if text in mat.used or NUMBER.search(text) or "“" in text or not mat.hits(text) or not GENERATED_MIN <= len(text) <= GENERATED_MAX:
             continue
         if re.match(r"^[\u4e00-\u9fff]{1,6}，", text) and any(text.startswith(t + "，") for t in mat.terms):

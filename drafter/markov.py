@@ -723,6 +723,30 @@ class NoveltyIndex:
                 run = 0
         return best + self.k - 1 if best else 0
 
+    def splices(self, text: str) -> list[tuple[int, int]]:
+        """Where ``text`` leaves the corpus: ``(start, end)`` spans of its :func:`novelty_key`
+        (same length as the text when it has no whitespace) that no indexed k-gram covers.
+
+        A generated sentence is corpus runs joined at such spans.  A join at a clause boundary
+        (the span holds punctuation) usually reads well; a join inside a clause is where a
+        chain's output stops making sense.
+        """
+        key = novelty_key(text)
+        k = self.k
+        hits = [self._contains(h) for h in self._hashes(key)]
+        spans: list[tuple[int, int]] = []
+        i = 0
+        while i < len(hits):
+            if hits[i]:
+                i += 1
+                continue
+            j = i
+            while j < len(hits) and not hits[j]:
+                j += 1
+            spans.append((i, min(len(key), j + k - 1)))
+            i = j
+        return spans
+
     def is_novel(self, text: str, max_share: float = MAX_SHARE) -> bool:
         """True when at most ``max_share`` of ``text`` (in characters) can be a corpus substring."""
         n = len(novelty_key(text))
