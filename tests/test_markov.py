@@ -289,3 +289,16 @@ def test_sentence_splitter_keeps_punctuation_and_quotes():
 def test_state_size_grows_with_corpus():
     sizes = [M.state_size_for(n) for n in (100, 2_999, 3_000, 500_000, 1_499_999, 1_500_000, 10**8)]
     assert sizes == [1, 1, 2, 2, 2, 3, 3]
+
+
+def test_splices_mark_where_a_sentence_leaves_the_corpus() -> None:
+    from drafter.markov import NoveltyIndex, novelty_key
+
+    idx = NoveltyIndex()
+    idx.add_all(["党的领导是外事工作的生命线，是构建大外事格局的坚强保障。", "我们要深入学习贯彻习近平外交思想，推动外事工作迈上新台阶。"])
+    assert idx.splices("党的领导是外事工作的生命线，是构建大外事格局的坚强保障。") == []
+    joined = "党的领导是外事工作的生命线，推动外事工作迈上新台阶。"
+    spans = idx.splices(joined)
+    assert spans and all("|" in novelty_key(joined)[a:b] for a, b in spans)
+    inside = "党的领导是外事工作迈上新台阶。"
+    assert any("|" not in novelty_key(inside)[a:b] for a, b in idx.splices(inside))
