@@ -10,7 +10,9 @@ text wants all of them in one tree:
 * unmarked heading lines: a short line without sentence-final punctuation that titles the text after
   it;
 * unmarked parallel lead sentences: several paragraphs (or stretches of one run-on paragraph) that
-  open with a short sentence of the same shape (``守初心，为群众办实事。`` / ``勇担当，狠抓服务质量。``).
+  open with a short sentence of the same shape (``守初心，为群众办实事。`` / ``勇担当，狠抓服务质量。``);
+* unmarked topic sentences: consecutive paragraphs of a report that each open with a short
+  one-clause sentence (``大力提振消费。`` / ``提高投资效益。``), however unequal in length.
 
 Every marked kind is accepted only as a *series* that starts at one and counts up, because a lone
 ``二是`` or a numbered fact inside a sentence is not structure.  Unmarked kinds are accepted only as
@@ -150,6 +152,10 @@ _MARKER_START = re.compile(
 _NOT_LEAD = re.compile(r"[\dA-Za-z：:“”\"《/|｜]")
 _CLAUSE = re.compile(r"[，,、；;]")
 _SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]+[”’」』]?")
+# a space followed by a sentence (a clause break within 30 characters, no further space before it),
+# as opposed to the space between the two halves of a title (``守初心 担使命``)
+_LOST_BREAK = re.compile(r"\s+[\u4e00-\u9fff“][^\s，,。！？!?；;：:]{1,29}[，,。！？!?；;：:]")
+_TOPIC_BAD = re.compile(r"[\dA-Za-z：:\"《/|｜]")
 
 
 # --------------------------------------------------------------------------------------------
@@ -221,6 +227,9 @@ def _heading_text(s: str, start: int) -> str:
             depth = 0 if depth else 1
         elif depth == 0 and ch in _STOPS:
             end = k
+            break
+        elif depth == 0 and k >= 4 and ch.isspace() and _CJK.match(body[k - 1]) and _LOST_BREAK.match(body, k):
+            end = k  # a space before a whole sentence is a paragraph break the source lost
             break
     if end is None:
         if len(body) <= 80:
@@ -375,7 +384,7 @@ def _heading_lines(units: list[_Unit], taken: set[int], article: Article, first_
     for c in out:
         counts[_norm(c.text)] = counts.get(_norm(c.text), 0) + 1
     out = [c for c in out if counts[_norm(c.text)] == 1]  # a repeated line is a caption or credit
-    if len(out) < 2 or len(out) > max(3, len(units) // 4):
+    if len(out) < 2 or len(out) > max(4, len(units) // 3):
         return []
     return out
 
@@ -413,6 +422,8 @@ class _Lead:
     pos: int
     text: str
     first: bool  # opens its unit
+    full_stop: bool = False  # ends with 。 (a statement, not an exclamation or a question)
+    quoted: bool = False  # holds quotation marks (kept apart: only topic leads may have them)
 
 
 def _lead_candidates(units: list[_Unit], taken: set[int], first_body: int, paragraphs: tuple[str, ...]) -> list[_Lead]:
@@ -429,9 +440,11 @@ def _lead_candidates(units: list[_Unit], taken: set[int], first_body: int, parag
                 break
             core = _TRAIL.sub("", m.group(0).strip()).strip()
             rest = len(text) - m.end()
-            if not 4 <= len(core) <= 24 or rest < max(20, 1.5 * len(core)) or _NOT_LEAD.search(core) or _MARKER_START.match(core):
+            if not 4 <= len(core) <= 24 or rest < max(20, 1.5 * len(core)) or _TOPIC_BAD.search(core) or _MARKER_START.match(core):
                 continue
-            out.append(_Lead(u.index, u.para, u.start + m.start() + (len(m.group(0)) - len(m.group(0).lstrip())), core, j == 0))
+            pos = u.start + m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
+            stop = m.group(0).rstrip("”’」』")[-1:] == "。"
+            out.append(_Lead(u.index, u.para, pos, core, j == 0, stop, bool(_NOT_LEAD.search(core))))
     return out
 
 
@@ -447,6 +460,8 @@ def _parallel_leads(leads: list[_Lead]) -> list[list[_Lead]]:
     parallelism) never count."""
     buckets: dict[tuple[int, ...], list[_Lead]] = {}
     for ld in leads:
+        if ld.quoted:
+            continue
         sig = _signature(ld.text)
         buckets.setdefault((len(sig), sig[0]) if len(sig) > 1 else (1, sig[0]), []).append(ld)
     chosen: list[list[_Lead]] = []
@@ -474,9 +489,45 @@ def _parallel_leads(leads: list[_Lead]) -> list[list[_Lead]]:
             )
             overlap = len(run) >= 3 and 2 <= shared < total
             pair = len(run) == 2 and all_first and max(3, 0.3 * total) <= shared < total
+            heads = {_CLAUSE.split(t)[0] for t in texts}
+            if len(sig) >= 2 and len(heads) == 1:
+                continue  # 五年来，我们… / 五年来，我们…: one opening clause repeated is rhetoric
             if rhythm or overlap or pair:
                 chosen.append(run)
     return chosen
+
+
+_NOT_TOPIC = re.compile(r"^(我|我们|这|那|但|而|同时|因此|所以|如果|虽然|今年|去年|当前|目前|过去|一年来)|[了的吗呢吧啊]$")
+
+
+def _topic_leads(leads: list[_Lead], block_units: set[int]) -> list[list[_Lead]]:
+    """Runs of paragraphs that each open with a short one-clause topic sentence (``大力提振消费。``
+    / ``提高投资效益。``): the unmarked sub-points of a report section.
+
+    Such leads differ in length, so the rhythm test of :func:`_parallel_leads` misses them; what
+    makes them headings is that *consecutive* paragraphs all open this way.  Three in a row are
+    enough anywhere; two only right under a marked heading (at most one paragraph in between),
+    because two short openers in a row are common in plain prose."""
+    out: list[list[_Lead]] = []
+    run: list[_Lead] = []
+    for ld in leads:
+        ok = (
+            ld.first and ld.full_stop and 4 <= len(ld.text) <= 16 and not _CLAUSE.search(ld.text)
+            and not _NOT_TOPIC.search(ld.text) and not _TOPIC_BAD.search(ld.text)
+            and not (ld.text.startswith("“") and ld.text.endswith("”"))
+        )
+        if not ok:
+            continue
+        if run and ld.unit == run[-1].unit + 1:
+            run.append(ld)
+            continue
+        out.append(run)
+        run = [ld]
+    out.append(run)
+    return [
+        r for r in out
+        if len(r) >= 3 or (len(r) == 2 and any(r[0].unit - d in block_units for d in (1, 2)))
+    ]
 
 
 def _same_rhythm(a: str, b: str) -> bool:
@@ -537,7 +588,12 @@ def outline(article: Article) -> tuple[Heading, ...]:
     lines = _heading_lines(units, taken, article, first_body)
     add(lines, "line")
     taken |= {c.unit for c in lines}
-    for run in _parallel_leads(_lead_candidates(units, taken, first_body, article.paragraphs)):
+    leads = _lead_candidates(units, taken, first_body, article.paragraphs)
+    runs = _parallel_leads(leads)
+    in_runs = {(ld.unit, ld.pos) for run in runs for ld in run}
+    block_units = {c.unit for c in block if c.line_start}
+    runs += [r for r in _topic_leads(leads, block_units) if not any((ld.unit, ld.pos) in in_runs for ld in r)]
+    for run in runs:
         add([_Cand("lead", 0, ld.unit, ld.para, ld.pos, "", ld.text, ld.first) for ld in run], "lead")
 
     # one heading per position: the first family to claim a spot (block before inline) keeps it
