@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -106,13 +107,22 @@ def _tree_rss_kb(pid: int) -> int:
 BASE_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def run(cmd: list[str], env: dict[str, str] | None = None, check: bool = True) -> tuple[float, int, str]:
-    """Run ``cmd``; return wall seconds, peak tree RSS in MB and stdout."""
+def run(cmd: list[str], env: dict[str, str] | None = None, check: bool = True, budget: float | None = None) -> tuple[float, int, str]:
+    """Run ``cmd``; return wall seconds, peak tree RSS in MB and stdout.
+
+    With ``budget`` (seconds) a run still going at the end of it is stopped (its process group
+    killed) and reported as failed, so one slow size cannot hold up the whole table.
+    """
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env={**BASE_ENV, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, env={**BASE_ENV, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=budget is not None)
     peak = 0
     while proc.poll() is None:
         peak = max(peak, _tree_rss_kb(proc.pid))
+        if budget is not None and time.perf_counter() - start > budget:
+            os.killpg(proc.pid, 9)
+            proc.wait()
+            return time.perf_counter() - start, peak // 1024, ""
         time.sleep(0.05)
     out, err = proc.communicate()
     wall = time.perf_counter() - start
@@ -180,6 +190,9 @@ def main() -> None:
     ap.add_argument("--no-scale", action="store_true", help="skip the synthetic scale series")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    ap.add_argument("--sizes", type=str, default="", help="scale sizes in MB, comma-separated (overrides --quick)")
+    ap.add_argument("--budget", type=float, default=3600, help="seconds allowed per scale mine before it is stopped")
+    ap.add_argument("--scale-only", action="store_true", help="only the synthetic scale series")
     args = ap.parse_args()
     corpus = args.corpus.resolve()
     tmp = Path(tempfile.mkdtemp(prefix="drafter-bench-"))
@@ -197,6 +210,20 @@ def main() -> None:
         return {"DRAFTER_CACHE_DIR": str(d)}
 
     try:
+        if not args.scale_only:
+            _figures(args, corpus, tmp, row, rows, cache)
+        _scale(args, corpus, tmp, row, cache)
+    finally:
+        _table(rows)
+        if args.keep:
+            print(f"kept {tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _figures(args: argparse.Namespace, corpus: Path, tmp: Path, row: Any, rows: list[tuple[str, str, str, str, str]], cache: Any) -> None:
+    """Baselines, mining of the corpus (cold, one process, incremental) and drafting."""
+    if True:
         print("baselines…", file=sys.stderr)
         _t, jrss, out = run([PY, "-c", JIEBA_SCRIPT, str(corpus)])
         jb = json.loads(out)
@@ -253,24 +280,30 @@ def main() -> None:
                         if m in {"jieba", "rjieba", "markovify", "pypdf", "docx", "numpy"}})
         rows.append(("heavy imports on the drafting path", ", ".join(heavy) or "none", "", "", "ok" if not heavy else "should be none"))
 
-        print("scale…", file=sys.stderr)
+
+
+def _scale(args: argparse.Namespace, corpus: Path, tmp: Path, row: Any, cache: Any) -> None:
+    """Mine synthetic corpora of growing size: throughput, peak RSS and the model's size."""
+    print("scale…", file=sys.stderr)
+    if args.sizes:
+        sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    else:
         sizes = [] if args.no_scale else [10, 100] + ([] if args.quick else [1000])
-        for size in sizes:
-            folder = tmp / f"synth{size}"
-            got = synthesise(corpus, folder, size * 1_000_000)
-            env = cache(f"synth{size}")
-            t, rss, _o = run([*DRAFTER, "mine", "--corpus", str(folder), "-j", str(args.jobs)], env)
-            mpath = next((tmp / "cache" / f"synth{size}").glob("*/model.json"))
+    for size in sizes:
+        folder = tmp / f"synth{size}"
+        got = synthesise(corpus, folder, size * 1_000_000)
+        env = cache(f"synth{size}")
+        t, rss, _o = run([*DRAFTER, "mine", "--corpus", str(folder), "-j", str(args.jobs)], env, budget=args.budget)
+        mpath = next((tmp / "cache" / f"synth{size}").glob("*/model.json"), None)
+        if mpath is None:
             row(f"drafter mine, synthetic {got / 1e6:.0f} MB, -j {args.jobs}", t, None, None, rss,
-                f"{got / 1e6 / t:.2f} MB/s; model.json {mpath.stat().st_size / 1e6:.1f} MB; RSS {'ok' if rss < 2048 else 'OVER 2 GB'}")
-            shutil.rmtree(folder, ignore_errors=True)
-            shutil.rmtree(tmp / "cache" / f"synth{size}", ignore_errors=True)
-    finally:
-        _table(rows)
-        if args.keep:
-            print(f"kept {tmp}", file=sys.stderr)
+                f"STOPPED after the {args.budget:.0f} s budget; RSS {'ok' if rss < 2048 else 'OVER 2 GB'} so far")
         else:
-            shutil.rmtree(tmp, ignore_errors=True)
+            model_mb = (mpath.stat().st_size + mpath.with_name("inputs.json").stat().st_size) / 1e6
+            row(f"drafter mine, synthetic {got / 1e6:.0f} MB, -j {args.jobs}", t, None, None, rss,
+                f"{got / 1e6 / t:.2f} MB/s; model.json {model_mb:.1f} MB; RSS {'ok' if rss < 2048 else 'OVER 2 GB'}")
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(tmp / "cache" / f"synth{size}", ignore_errors=True)
 
 
 def _table(rows: list[tuple[str, str, str, str, str]]) -> None:

@@ -22,7 +22,16 @@ from pathlib import Path
 from typing import Any
 
 from drafter.errors import DrafterError
-from drafter.model import ANALYSIS_VERSION, SCHEMA, ArticleInfo, Model, cache_root, load_cached, save
+from drafter.model import (
+    ANALYSIS_VERSION,
+    SCHEMA,
+    ArticleInfo,
+    Model,
+    cache_root,
+    load_cached,
+    load_inputs,
+    save,
+)
 
 Warn = Callable[[str], None]
 
@@ -308,18 +317,56 @@ def iter_analyses(root: Path, keys: dict[str, str]) -> Iterator[dict[str, Any]]:
             yield data
 
 
+SOURCE_CAP = 500
+"""Provenances kept per bank entry: the smallest ones, so any order of merging keeps the same set.
+
+A phrase every speech uses would otherwise carry one ``FILE#N`` per use, which grows with the
+corpus; a draft needs a handful.  No entry of the public corpora comes near the cap.
+"""
+
+EXACT_BYTES = 20_000_000
+"""Up to this corpus size (bytes on disk) every 句子 is a bank candidate and every word counts.
+
+Above it the reduce keeps its memory bounded: 句子 candidates are a hash sample sized like this
+many bytes of text, one-off words of an article are left out of its theme statistics, and the
+rarer theme postings and series examples are capped.  Every cut depends on the corpus size and on
+the content only (never on the order files arrive in), so any ``--jobs`` or engine gives the same
+bytes.
+"""
+
+
+def _sample_limit(corpus_bytes: int) -> int:
+    """The 32-bit hash bound under which a 句子 is a candidate (``1 << 32``: every one is)."""
+    if corpus_bytes <= EXACT_BYTES:
+        return 1 << 32
+    return max(1, (EXACT_BYTES << 32) // corpus_bytes)
+
+
+def _sampled(text: str, limit: int) -> bool:
+    return limit >= 1 << 32 or int.from_bytes(hashlib.sha1(text.encode("utf-8")).digest()[:4], "big") < limit
+
+
 class _PhraseMerge:
     """Phrase rows merged by (category, text, speaker), exactly as :func:`drafter.phrases.merge_phrases`.
 
     Working on plain rows instead of ``Phrase`` objects is what makes the reduce cheap: most rows
     are sentences seen once, and only the few thousand that survive pruning become objects.
+    ``corpus_bytes`` above :data:`EXACT_BYTES` turns on the hash sample of 句子 candidates.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, corpus_bytes: int = 0, source_cap: int = SOURCE_CAP) -> None:
         self.acc: dict[tuple[str, str, str], list[Any]] = {}
+        self.limit = _sample_limit(corpus_bytes)
+        large = corpus_bytes > EXACT_BYTES
+        # on a large corpus fewer provenances each, and only entries seen more often than a count
+        # that grows with the corpus: the banks then grow more slowly than the text
+        self.source_cap = max(50, source_cap * EXACT_BYTES // corpus_bytes) if large else source_cap
+        self.min_count = 2 * corpus_bytes // EXACT_BYTES if large else 0
 
     def add(self, row: Sequence[Any]) -> None:
         cat, text, count, sources, speaker, verb, context, genre, role, origin = row
+        if cat == "句子" and not _sampled(text, self.limit):
+            return
         key = (cat, text, speaker)
         rank = (sources[0] if sources else "", verb, context, genre, role)
         a = self.acc.get(key)
@@ -331,6 +378,9 @@ class _PhraseMerge:
             a[3], a[4] = rank, row
         a[0] += count
         a[1].update(sources)
+        if len(a[1]) > 2 * self.source_cap:
+            # the smallest of a union are among the smallest of its parts: exact for any order
+            a[1] = set(sorted(a[1])[: self.source_cap])
         if origin == "dict" or not a[2]:
             a[2] = origin
 
@@ -344,6 +394,8 @@ class _PhraseMerge:
             row = a[4]
             if row[0] == "四字格" and a[2] == "pattern" and a[0] < min_pattern_count:
                 continue
+            if row[0] != "句子" and a[0] < self.min_count:
+                continue
             if row[0] == "句子":
                 pools.setdefault((row[8], row[7]), []).append((-a[0], hashlib.sha1(row[1].encode("utf-8")).hexdigest(), row[1], a))
                 continue
@@ -351,8 +403,9 @@ class _PhraseMerge:
         for pool in pools.values():
             pool.sort(key=lambda t: t[:3])
             keep.extend(t[3] for t in pool[:sentence_cap])
+        cap = self.source_cap
         phrases = [
-            Phrase(r[0], r[1], a[0], tuple(sorted(a[1])), r[4], r[5], r[6], r[7], r[8], a[2])
+            Phrase(r[0], r[1], a[0], tuple(sorted(a[1])[:cap]), r[4], r[5], r[6], r[7], r[8], a[2])
             for a in keep
             for r in (a[4],)
         ]
@@ -367,44 +420,142 @@ def _as_summary(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def reduce(analyses: Iterable[dict[str, Any]], corpus: Path, inputs: dict[str, Any], lexicons: dict[str, Any], keys: dict[str, str]) -> Model:
+SERIES_UNIT_CAP = 100
+"""Example series kept per merged series on a corpus above :data:`EXACT_BYTES` (the smallest keys)."""
+
+POSTING_CAP = 200
+"""Articles kept per theme-postings term on a corpus above :data:`EXACT_BYTES` (the highest counts)."""
+
+_SERIES_BATCH = 2000
+"""Articles whose series are merged into the running result at once on a large corpus."""
+
+
+def _cap_series(items: list[Any], cap: int) -> list[Any]:
+    """Merged series with at most ``cap`` example series each: those with the smallest merge keys.
+
+    The smallest keys of a union are the smallest of its parts' smallest, so capping after every
+    partial merge keeps the same examples as capping once at the end, in any order.
+    """
+    from drafter.series import _rebuild, _units
+
+    out = []
+    for s in items:
+        units = _units(s)
+        if len(units) > cap:
+            s = _rebuild(s, sorted(units, key=lambda u: u.key)[:cap], set(s.themes))
+        out.append(s)
+    return out
+
+
+def _compact_terms(d: dict[str, Any]) -> dict[str, Any]:
+    """An article's term stats without its one-off words, keys interned (large corpora only).
+
+    A word an article uses once barely moves its theme scores and never enters the postings, but
+    it is most of the entries: dropping it is what keeps a gigabyte's statistics in memory.
+    """
+    counts = {sys.intern(k): v for k, v in d.get("counts", {}).items() if v >= 2}
+    return {**d, "counts": counts, "seed_counts": {sys.intern(k): v for k, v in d.get("seed_counts", {}).items()}}
+
+
+def _cap_postings(index: Any, seeds: set[str], corpus_bytes: int) -> Any:
+    """The theme index with rare words and the longest posting lists cut (large corpora only).
+
+    The threshold on a word's total count grows with the corpus, so the postings grow more slowly
+    than the corpus; seed terms are always kept, since the theme pages rank them by use.
+    """
+    from drafter.themes import ThemeIndex
+
+    min_total = 3 * corpus_bytes // EXACT_BYTES
+    vocab: dict[str, dict[str, int]] = {}
+    for t, post in index.vocab.items():
+        if t not in seeds and sum(post.values()) < min_total:
+            continue
+        if len(post) > POSTING_CAP:
+            post = dict(sorted(post.items(), key=lambda kv: (-kv[1], kv[0]))[:POSTING_CAP])
+        vocab[t] = post
+    return ThemeIndex(index.lexicons, index.scores, index.articles, vocab)
+
+
+def reduce(
+    analyses: Iterable[dict[str, Any]],
+    corpus: Path,
+    inputs: dict[str, Any],
+    lexicons: dict[str, Any],
+    keys: dict[str, str],
+    corpus_bytes: int = 0,
+    again: Callable[[], Iterable[dict[str, Any]]] | None = None,
+) -> Model:
     """Merge per-file summaries (or full analyses) into a Model, deterministically.
 
     The inputs are visited in the order given (the caller sorts by file name) and every merge is
     order-independent, so the local pool, one process and a cluster all give the same bytes.
+
+    Summaries are streamed: only what the merge needs of each stays in memory.  Above
+    :data:`EXACT_BYTES` (``corpus_bytes``) the bounded-memory cuts apply, and when ``again``
+    re-reads the summaries the series are taken in a second pass instead of being held, since
+    they can only be labelled once the theme index exists.
     """
     from drafter.series import Series, merge_series
     from drafter.themes import TermStats, build_themes
 
+    large = corpus_bytes > EXACT_BYTES
     articles: list[ArticleInfo] = []
     shapes: list[tuple[str, dict[str, Any]]] = []
     stats: dict[str, TermStats] = {}
     titles: dict[str, str] = {}
-    series_by_article: dict[str, list[Series]] = {}
-    phrases = _PhraseMerge()
+    seeds: set[str] = set()
+    series_by_article: dict[str, list[dict[str, Any]]] = {}
+    hold_series = not (large and again is not None)
+    phrases = _PhraseMerge(corpus_bytes)
     for data in analyses:
         for a in _as_summary(data).get("articles", []):
             info = a["info"]
             aid = a["id"]
             articles.append(ArticleInfo.from_dict({**info, "analysis": keys.get(info["file"], "")}))
             shapes.append((info["genre"], a["shape"]))
-            stats[aid] = TermStats.from_dict(a["terms"])
+            st = TermStats.from_dict(_compact_terms(a["terms"]) if large else a["terms"])
+            stats[aid] = st
+            seeds.update(st.seed_counts)
             titles[aid] = info["title"]
-            series_by_article[aid] = [Series.from_dict(s) for s in a["series"]]
+            if hold_series:
+                series_by_article[aid] = a["series"]
             for row in a["phrases"]:
                 phrases.add(row)
+    phrase_rows = tuple(p.to_dict() for p in phrases.result(sentence_cap=SENTENCE_CAP))
+    del phrases
     index = build_themes(stats, titles, lexicons)
-    all_series: list[Series] = []
-    for aid in sorted(series_by_article):
+    del stats
+    if large:
+        index = _cap_postings(index, seeds, corpus_bytes)
+
+    def labelled(aid: str, items: list[dict[str, Any]]) -> list[Series]:
         themes = tuple(index.themes_of(aid))
-        all_series.extend(replace(s, themes=themes) for s in series_by_article[aid])
+        return [replace(Series.from_dict(s), themes=themes) for s in items]
+
+    if hold_series:
+        all_series: list[Series] = []
+        for aid in sorted(series_by_article):
+            all_series.extend(labelled(aid, series_by_article[aid]))
+        merged = merge_series(all_series)
+    else:
+        assert again is not None
+        merged, batch, n = [], [], 0
+        for data in again():
+            for a in _as_summary(data).get("articles", []):
+                batch.extend(labelled(a["id"], a["series"]))
+                n += 1
+                if n % _SERIES_BATCH == 0:
+                    merged, batch = _cap_series(merge_series(merged + batch), SERIES_UNIT_CAP), []
+        merged = merge_series(merged + batch)
+    if large:
+        merged = merge_series(_cap_series(merged, SERIES_UNIT_CAP))
     return Model(
         corpus=str(corpus),
         inputs=inputs,
         articles=tuple(articles),
         shapes=_merge_shapes(shapes),
-        series=tuple(merge_series(all_series)),
-        phrase_rows=tuple(p.to_dict() for p in phrases.result(sentence_cap=SENTENCE_CAP)),
+        series=tuple(merged),
+        phrase_rows=phrase_rows,
         themes=index.to_dict(),
     )
 
@@ -429,9 +580,8 @@ def _inputs(stamps: list[FileStamp], terms_key: str) -> dict[str, Any]:
     }
 
 
-def _fresh(model: Model, stamps: list[FileStamp], terms_key: str) -> bool:
-    """The cached model still describes the corpus: same files, same bytes, same theme terms."""
-    inp = model.inputs
+def _fresh(inp: dict[str, Any], stamps: list[FileStamp], terms_key: str) -> bool:
+    """A model of these inputs still describes the corpus: same files, same bytes, same theme terms."""
     if inp.get("analysis") != ANALYSIS_VERSION or inp.get("terms") != terms_key:
         return False
     files = inp.get("files", {})
@@ -475,9 +625,12 @@ def mine(
         stamps = scan(corpus, warn)
         if not stamps:
             raise DrafterError(f"{corpus}：没有可读的文本（.txt .md .docx .pdf），请检查文件夹")
-        cached = None if force else load_cached(corpus)
-        if cached is not None and _fresh(cached, stamps, tkey):
-            return cached
+        if not force:
+            known = load_inputs(corpus)
+            if known is None or _fresh(known, stamps, tkey):
+                cached = load_cached(corpus)
+                if cached is not None and _fresh(cached.inputs, stamps, tkey):
+                    return cached
         stamps = [replace(s, sha=_hash_file(s.path)) for s in stamps]
         keys = {s.name: analysis_key(s, tkey) for s in stamps}
         files = root / "files"
@@ -493,7 +646,10 @@ def mine(
             if err:
                 errors[name] = err
 
-        model = reduce(_summaries(root, keys, repair), corpus.resolve(), _inputs(stamps, tkey), lexicons, keys)
+        size = sum(s.size for s in stamps)
+        model = reduce(
+            _summaries(root, keys, repair), corpus.resolve(), _inputs(stamps, tkey), lexicons, keys, size, lambda: _summaries(root, keys, repair)
+        )
         if warn:
             for name in sorted(errors):
                 warn(f"已跳过 {errors[name]}")

@@ -4,6 +4,7 @@ The model is tool-owned JSON in the cache folder (``DRAFTER_CACHE_DIR`` or the u
 one folder per corpus, never inside the corpus or the package::
 
     <cache>/<corpus key>/model.json          the merged model (schema-versioned)
+    <cache>/<corpus key>/inputs.json         the model's inputs alone (a cheap staleness check)
     <cache>/<corpus key>/files/<key>.json    one analysis per source file (the map step's output),
                                              keyed by file name and content hash, so changing one
                                              file re-analyses one file
@@ -171,6 +172,24 @@ def model_path(corpus: Path) -> Path:
     return cache_root(corpus) / "model.json"
 
 
+def inputs_path(corpus: Path) -> Path:
+    """The model's inputs on their own: what deciding staleness needs, a few kilobytes to read."""
+    return cache_root(corpus) / "inputs.json"
+
+
+def load_inputs(corpus: Path) -> dict[str, Any] | None:
+    """The inputs of the cached model, without reading the model (None when unknown).
+
+    A re-mine after a change need not parse a model of megabytes only to learn that it is stale.
+    """
+    from drafter.atomic import read_json
+
+    data = read_json(inputs_path(corpus))
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA or not isinstance(data.get("inputs"), dict):
+        return None
+    return data["inputs"]
+
+
 def load_cached(corpus: Path) -> Model | None:
     """The cached model, or None when it is missing, unreadable, corrupt or of another schema."""
     from drafter.atomic import read_json
@@ -190,4 +209,6 @@ def save(model: Model, corpus: Path) -> Path:
 
     path = model_path(corpus)
     write_json(path, model.to_dict())
+    # written after the model: a crash in between leaves inputs that do not match, i.e. a re-mine
+    write_json(inputs_path(corpus), {"schema": model.schema, "inputs": model.inputs})
     return path

@@ -202,3 +202,49 @@ def test_unreadable_file_is_skipped_with_warning(corpus: Path) -> None:
     model = mine_mod.mine(corpus, jobs=1, warn=warnings.append)
     assert {a.file for a in model.articles} >= {p.name for p in corpus.glob("*.txt")}
     assert any("zz_broken.docx" in w for w in warnings)
+
+
+def test_inputs_sidecar_matches_the_model(corpus: Path) -> None:
+    from drafter.model import load_inputs
+
+    model = mine_mod.mine(corpus, jobs=1)
+    assert load_inputs(corpus) == model.inputs
+
+
+def test_source_cap_keeps_the_smallest_whatever_the_order(corpus: Path) -> None:
+    from drafter.themes import lexicon_terms
+
+    terms = tuple(lexicon_terms(mine_mod._lexicons(corpus)))
+    rows = []
+    for p in sorted(corpus.glob("*.txt")):
+        for a in mine_mod.summarise(mine_mod.analyse_file(p, p.name, terms))["articles"]:
+            rows.extend(a["phrases"])
+    full = mine_mod._PhraseMerge(source_cap=10**9)
+    capped, backwards = mine_mod._PhraseMerge(source_cap=2), mine_mod._PhraseMerge(source_cap=2)
+    for r in rows:
+        full.add(r)
+        capped.add(r)
+    for r in reversed(rows):
+        backwards.add(r)
+    want = [(p.key, p.count, p.sources[:2]) for p in full.result(sentence_cap=50)]
+    assert [(p.key, p.count, p.sources) for p in capped.result(sentence_cap=50)] == want
+    assert sorted((p.key, p.count, p.sources) for p in backwards.result(sentence_cap=50)) == sorted(want)
+
+
+def test_bounded_reduce_streams_series_exactly(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a large corpus series are merged in batches and capped: the result is that of one merge."""
+    from drafter.themes import lexicon_terms
+
+    lexicons = mine_mod._lexicons(corpus)
+    terms = tuple(lexicon_terms(lexicons))
+    sums = [mine_mod.summarise(mine_mod.analyse_file(p, p.name, terms)) for p in sorted(corpus.glob("*.txt"))]
+    keys = {p.name: "k" for p in corpus.glob("*.txt")}
+    big = 10 * mine_mod.EXACT_BYTES
+    monkeypatch.setattr(mine_mod, "SERIES_UNIT_CAP", 1)
+    held = mine_mod.reduce(sums, corpus, {}, lexicons, keys, big).to_dict()
+    monkeypatch.setattr(mine_mod, "_SERIES_BATCH", 1)
+    streamed = mine_mod.reduce(sums, corpus, {}, lexicons, keys, big, again=lambda: sums).to_dict()
+    assert streamed == held
+    assert all(len(s["examples"]) == 1 for s in held["series"])
+    exact = mine_mod.reduce(sums, corpus, {}, lexicons, keys).to_dict()
+    assert len(held["phrases"]) <= len(exact["phrases"])
