@@ -45,8 +45,11 @@ import hashlib
 import math
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
+from itertools import accumulate
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from drafter.errors import UsageError
@@ -130,30 +133,75 @@ _TRAIL = "”」』〞’）)】"
 _CLAUSE_PUNCT = "、，,；;：:。！？!?…"
 _SENT_PUNCT = re.compile(r"[，,。！？!?；;：:、…]")
 
+
+class _Cues:
+    """Cue strings searched case-insensitively, quickly in text where no Latin cue can start.
+
+    ``re`` matches about ten times slower with IGNORECASE, and only the Latin cues have case.  Each
+    Latin cue starts with a character that no character but its own other case folds to (``h``
+    ``w`` ``v`` ``e`` ``p`` ``.`` ``@``), so a case-sensitive ``trigger`` search for those
+    characters or a Chinese cue finds nothing in text that has no cue.  The trigger looks at no
+    context, so a paragraph it clears has no cue in any of its sentences either.
+    """
+
+    def __init__(self, latin: tuple[str, ...], han: tuple[str, ...]) -> None:
+        lower = {(cue[1] if cue.startswith("\\") else cue[0]).lower() for cue in latin}
+        self.starts = "".join(sorted(lower | {c.upper() for c in lower}))
+        self.full = re.compile("|".join(latin + han), re.IGNORECASE)
+        # two searches: one alternation of both is several times slower than the pair
+        self.han = re.compile("|".join(han))
+        self.latin = re.compile(f"[{re.escape(self.starts)}]")
+
+    def trigger(self, text: str) -> bool:
+        """False only when no substring of ``text`` can hold a cue."""
+        return self.han.search(text) is not None or self.latin.search(text) is not None
+
+    def search(self, text: str) -> bool:
+        if self.han.search(text):
+            return True  # Chinese cues have no case
+        return self.latin.search(text) is not None and self.full.search(text) is not None
+
+
 # Web-page and download-site debris, bylines and editor's notes: never part of an entry.
-_DEBRIS = re.compile(
-    r"https?:|www\.|\.(?:com|cn|net|org)\b|@|\.(?:png|jpe?g|gif|bmp|webp)|下载|VIP|客服|字号|分享|编者按|作者系|□"
-    r"|E-?mail|侵权|温馨提示|展开>>|收起<<|本文档|本站|责任编辑|扫码|二维码|点击|关闭本页|打印本页"
-    r"|著作权法|公有领域|维基|版权失效|Public domain|相关报道|相关阅读|延伸阅读|※",
-    re.IGNORECASE,
+_DEBRIS = _Cues(
+    (r"https?:", r"www\.", r"\.(?:com|cn|net|org)\b", "@", r"\.(?:png|jpe?g|gif|bmp|webp)", "VIP", "E-?mail")
+    + ("Public domain",),
+    tuple(
+        "下载|客服|字号|分享|编者按|作者系|□|侵权|温馨提示|展开>>|收起<<|本文档|本站|责任编辑|扫码|二维码|点击"
+        "|关闭本页|打印本页|著作权法|公有领域|维基|版权失效|相关报道|相关阅读|延伸阅读|※".split("|")
+    ),
 )
 # A paragraph with any of these is chrome through and through: skip all of it.
-_STRONG_DEBRIS = re.compile(
-    r"https?:|www\.|@|\.(?:png|jpe?g|gif|bmp|webp)|下载|VIP|客服|字号|分享[到赚]|编者按|作者系|□|温馨提示|展开>>|收起<<|本文档"
-    r"|著作权法|公有领域|维基|Public domain|相关报道|相关阅读|延伸阅读",
-    re.IGNORECASE,
+_STRONG_DEBRIS = _Cues(
+    (r"https?:", r"www\.", "@", r"\.(?:png|jpe?g|gif|bmp|webp)", "VIP", "Public domain"),
+    tuple(
+        "下载|客服|字号|分享[到赚]|编者按|作者系|□|温馨提示|展开>>|收起<<|本文档|著作权法|公有领域|维基"
+        "|相关报道|相关阅读|延伸阅读".split("|")
+    ),
 )
 
 
 def has_debris(text: str) -> bool:
     """True when ``text`` carries web debris (URL, @, image name, 下载, VIP, 客服, 字号, 分享, 编者按 …)."""
-    return bool(_DEBRIS.search(text))
+    return _DEBRIS.search(text)
 
 
-def _is_prose(paragraph: str) -> bool:
-    """A paragraph of running text: Chinese words and punctuation, no page chrome, not a byline."""
+def _no_debris(_text: str) -> bool:
+    return False
+
+
+def _debris_test(paragraph: str) -> Callable[[str], bool]:
+    """:func:`has_debris` for substrings of ``paragraph``; a constant False when the paragraph is clean."""
+    return has_debris if _DEBRIS.trigger(paragraph) else _no_debris
+
+
+def _is_prose(paragraph: str, strong: bool | None = None) -> bool:
+    """A paragraph of running text: Chinese words and punctuation, no page chrome, not a byline.
+
+    ``strong`` is whether the paragraph has strong debris, when already known.
+    """
     p = paragraph.strip()
-    if not _HAN_RE.search(p) or _STRONG_DEBRIS.search(p):
+    if not _HAN_RE.search(p) or (_STRONG_DEBRIS.search(p) if strong is None else strong):
         return False
     if p[0] in "(（【[［" and p[-1] in ")）】]］":
         return False  # bylines and notes in brackets: (作者:李宇莎)
@@ -168,10 +216,14 @@ def sentence_spans(paragraph: str) -> list[tuple[int, int]]:
     the last terminator is a sentence of its own, which is how ``下面，再讲几点意见：`` at the end
     of a paragraph is seen.  An unbalanced opening quote stops protecting after 300 characters.
     """
-    spans: list[tuple[int, int]] = []
-    depth, start, i, n = 0, 0, 0, len(paragraph)
-    while i < n:
-        ch = paragraph[i]
+    out: list[tuple[int, int]] = []
+    depth, start, n = 0, 0, len(paragraph)
+    # only quotation marks and terminators change anything, so jump from one to the next
+    for m in _SPAN_MARKS.finditer(paragraph):
+        i = m.start()
+        if i < start:
+            continue  # trailing marks already taken into the previous sentence
+        ch = m.group()
         end = -1
         if ch in _OPEN_Q:
             depth += 1
@@ -179,27 +231,32 @@ def sentence_spans(paragraph: str) -> list[tuple[int, int]]:
             depth = max(0, depth - 1)
             if depth == 0 and i > 0 and paragraph[i - 1] in _ENDS:
                 end = i + 1
-        elif ch in _ENDS and (depth == 0 or i - start > 300):
+        elif depth == 0 or i - start > 300:
             depth = 0
             end = i + 1
         if end > 0:
-            while end < n and (paragraph[end] in _ENDS or paragraph[end] in _TRAIL):
-                end += 1
-            spans.append((start, end))
-            start = i = end
-            continue
-        i += 1
-    if start < n and paragraph[start:].strip():
-        spans.append((start, n))
-    out = []
-    for s, e in spans:
-        while s < e and paragraph[s].isspace():
-            s += 1
-        while e > s and paragraph[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append((s, e))
+            end = _TRAILING.match(paragraph, end).end()
+            _add_trimmed(out, paragraph, start, end)
+            start = end
+    if start < n:
+        _add_trimmed(out, paragraph, start, n)
     return out
+
+
+_SPAN_MARKS = re.compile(f"[{_OPEN_Q}{_CLOSE_Q}{_ENDS}]")
+_TRAILING = re.compile(f"[{_ENDS}{_TRAIL}]*")
+
+
+def _add_trimmed(out: list[tuple[int, int]], paragraph: str, s: int, e: int) -> None:
+    """Append ``(s, e)`` narrowed past surrounding whitespace, unless nothing but whitespace is left."""
+    if not (paragraph[s].isspace() or paragraph[e - 1].isspace()):
+        out.append((s, e))
+        return
+    piece = paragraph[s:e]
+    core = piece.strip()
+    if core:
+        s += len(piece) - len(piece.lstrip())
+        out.append((s, s + len(core)))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -224,7 +281,7 @@ _MARKER = re.compile(
 )
 
 
-def _idiom_ok(text: str, origin: str, tags: list[tuple[str, str]] | None = None) -> bool:
+def _idiom_ok(text: str, origin: str, tags: Sequence[tuple[str, str]] | None = None) -> bool:
     """Shape checks on a 4-character candidate.
 
     With the words known, a function word is a one-character first/last word (把握大势 starts with
@@ -235,7 +292,7 @@ def _idiom_ok(text: str, origin: str, tags: list[tuple[str, str]] | None = None)
         return False
     if origin == "dict":
         return text[0] not in _DICT_BAD_START and text[-1] not in _DICT_BAD_END
-    if set(text) & set("的了和与及或"):
+    if not _PARTICLES.isdisjoint(text):
         return False
     if tags:
         (w0, t0), (w1, _t1) = tags[0], tags[-1]
@@ -245,11 +302,24 @@ def _idiom_ok(text: str, origin: str, tags: list[tuple[str, str]] | None = None)
     return text[0] not in _BAD_START and text[-1] not in _BAD_END
 
 
-def _tags_ok(tags: list[tuple[str, str]]) -> bool:
+_PARTICLES = frozenset("的了和与及或")
+
+
+def _tags_ok(tags: Sequence[tuple[str, str]]) -> bool:
     """Reject names, places, numbers, pronouns; and bare noun compounds (政治意识 is a term, not a 四字格)."""
     if any(t.startswith(_BANNED_TAGS) for _w, t in tags):
         return False
     return not (len(tags) > 1 and all(t in _NOUNISH for _w, t in tags))
+
+
+@lru_cache(maxsize=1 << 16)
+def _tag_short(text: str) -> tuple[tuple[str, str], ...]:
+    """Tags of a short string (a half of a 四字格, a speaker, a time word).
+
+    The same few thousand short strings recur in every article of a corpus; segmenting each once
+    is cheaper than segmenting it at every occurrence.  Bounded, so a long run cannot grow it.
+    """
+    return tuple(tag(text))
 
 
 def _is_term(text: str, pos: str) -> bool:
@@ -257,49 +327,37 @@ def _is_term(text: str, pos: str) -> bool:
     攻坚克难 is tagged a noun too, but its halves are not nouns."""
     if pos in ("i", "l") or _shaped(text):
         return False
-    halves = [tag(text[:2]), tag(text[2:])]
+    halves = [_tag_short(text[:2]), _tag_short(text[2:])]
     return all(len(h) == 1 and h[0][1] in _NOUN_HALF for h in halves)
 
 
-class _Tokens(list):  # type: ignore[type-arg]
-    """Token offsets with their start and end columns, for bisecting (idiom checks ask thousands of spans)."""
+class _Tokens:
+    """A paragraph's ``(word, tag)`` pairs with the column each word starts at.
 
-    starts: list[int]
-    ends: list[int]
+    Built by C-level calls only (``map``, ``accumulate``, ``str.join``): a paragraph has hundreds
+    of words and most of them are never looked at one by one.  ``marked`` is the words with a NUL
+    before each, so that regular expressions can pick out the few words worth a closer look.
+    """
+
+    __slots__ = ("pairs", "bounds", "marked")
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self.pairs = pairs
+        words = list(map(itemgetter(0), pairs))
+        self.bounds = list(accumulate(map(len, words), initial=0))
+        self.marked = "\x00" + "\x00".join(words)
+        if self.marked.count("\x00") > max(len(words), 1):  # a NUL inside a word: never a Chinese one
+            self.marked = "\x00" + "\x00".join(w.replace("\x00", " ") for w in words)
 
 
-def _token_offsets(tags: list[tuple[str, str]]) -> list[tuple[int, int, str, str]]:
-    out, pos = _Tokens(), 0
-    for w, t in tags:
-        out.append((pos, pos + len(w), w, t))
-        pos += len(w)
-    out.starts = [a for a, _b, _w, _t in out]
-    out.ends = [b for _a, b, _w, _t in out]
-    return out
-
-
-def _tags_in(tokens: list[tuple[int, int, str, str]], s: int, e: int) -> list[tuple[str, str]] | None:
+def _tags_in(tokens: _Tokens, s: int, e: int) -> list[tuple[str, str]] | None:
     """Tags of the tokens covering exactly ``[s, e)``, or None when a token straddles a boundary."""
-    if isinstance(tokens, _Tokens):
-        # offsets are increasing, so the tokens inside [s, e) are one slice
-        inside = [(w, t) for _a, _b, w, t in tokens[bisect_left(tokens.starts, s) : bisect_right(tokens.ends, e)]]
-    else:
-        inside = [(w, t) for a, b, w, t in tokens if a >= s and b <= e]
-    if sum(len(w) for w, _t in inside) != e - s:
+    # offsets are increasing, so the tokens inside [s, e) are one slice
+    bounds, n = tokens.bounds, len(tokens.pairs)
+    lo, hi = bisect_left(bounds, s, 0, n), bisect_right(bounds, e, 1, n + 1) - 1
+    if hi <= lo or bounds[hi] - bounds[lo] != e - s:
         return None
-    return inside
-
-
-def _clauses(paragraph: str) -> list[tuple[int, int, str, str]]:
-    """``(start, end, punctuation before, punctuation after)`` for each clause between punctuation."""
-    out = []
-    prev, start = "^", 0
-    for m in re.finditer(f'[{_CLAUSE_PUNCT}{_OPEN_Q}{_CLOSE_Q}"]', paragraph + "。"):
-        s = m.start()
-        if s > start:
-            out.append((start, min(s, len(paragraph)), prev, m.group() if s < len(paragraph) else "$"))
-        prev, start = m.group(), m.end()
-    return out
+    return tokens.pairs[lo:hi]
 
 
 def _shaped(text: str) -> bool:
@@ -312,7 +370,7 @@ def _shaped(text: str) -> bool:
     )
 
 
-def _couplet(tokens: list[tuple[int, int, str, str]], s: int, e: int) -> bool:
+def _couplet(tokens: _Tokens, s: int, e: int) -> bool:
     """An 8-character clause made of two parallel 4-character halves (same word classes, or both
     reduplicated): 聚焦聚力善作善成 is a couplet, 保持社会和谐稳定 is one phrase cut in the middle."""
     left, right = _tags_in(tokens, s, s + 4), _tags_in(tokens, s + 4, e)
@@ -324,69 +382,100 @@ def _couplet(tokens: list[tuple[int, int, str, str]], s: int, e: int) -> bool:
     return len(left) == 2 and [t[0] for _w, t in left] == [t[0] for _w, t in right]
 
 
-def _mine_idioms(paragraph: str, tokens: list[tuple[int, int, str, str]], src: str) -> list[Phrase]:
-    found: list[tuple[str, str]] = []
-    for _a, _b, w, t in tokens:
-        if len(w) == 4 and t in ("i", "l") and _idiom_ok(w, "dict"):
-            found.append((w, "dict"))
+_MARKER_FIRST = frozenset("一二三四五六七八九十第首其再最同")  # what a _MARKER match can start with
+_MARKER_BEFORE = "^。！？!?；;：:"
+# Clauses are the runs between punctuation marks.  The only ones that can yield a 四字格 are those
+# of 4 or 8 characters, those that may start with a _MARKER (which is cut off first, shortening
+# them), and those ending in ABAC; this picks them out of a paragraph in one pass.
+_CUT = re.escape(f'{_CLAUSE_PUNCT}{_OPEN_Q}{_CLOSE_Q}"')
+_CLAUSE = f"[^{_CUT}]"
+_CLAUSE_CANDIDATE = re.compile(
+    f"(?<!{_CLAUSE})(?:{_CLAUSE}{{4}}|{_CLAUSE}{{8}}|[{''.join(sorted(_MARKER_FIRST))}]{_CLAUSE}*"
+    f"|{_CLAUSE}+({_CLAUSE}){_CLAUSE}\\1{_CLAUSE})(?!{_CLAUSE})"
+)
+# Two 2-character words followed by where a phrase closes: a clause mark or closing quote starting
+# the next word, a conjunction of _RIGHT_EDGE as the whole next word, or the end of the paragraph;
+# searched in _Tokens.marked.  Only Chinese words can make a 四字格 (see _idiom_ok).
+_UNIT_EDGE = re.escape(_CLAUSE_PUNCT + _CLOSE_Q)
+_RIGHT_EDGE_RE = re.escape("".join(sorted(_RIGHT_EDGE)))
+_UNIT = re.compile(
+    f"\x00([{_HAN}]{{2}})(?=\x00([{_HAN}]{{2}})(?:\\Z|\x00(?:[{_UNIT_EDGE}]|[{_RIGHT_EDGE_RE}](?:\\Z|\x00))))"
+)
+
+
+def _mine_idioms(paragraph: str, tokens: _Tokens) -> list[tuple[str, str]]:
+    """``(text, origin)`` of each 四字格 found in one paragraph, ``tokens`` being its segmentation."""
+    pairs, marked = tokens.pairs, tokens.marked
+    found = [(w, "dict") for w, t in pairs if t in ("i", "l") and len(w) == 4 and _idiom_ok(w, "dict")]
     dict_words = {w for w, _o in found}
-    for s, e, before, after in _clauses(paragraph):
-        clause = paragraph[s:e]
-        m = _MARKER.match(clause)
-        if m and before in "^。！？!?；;：:":
-            s += m.end()
-            clause = paragraph[s:e]
-        cands: list[tuple[int, int]] = []
-        tail = clause[-4:]
-        three_three = len(clause) >= 6 and clause[-6] == clause[-3]  # 新产业新业态 is 3+3, not 业新业态
+    size = len(paragraph)
+    for m in _CLAUSE_CANDIDATE.finditer(paragraph):
+        s, e = m.span()
+        before, after = paragraph[s - 1] if s else "^", paragraph[e] if e < size else "$"
+        if paragraph[s] in _MARKER_FIRST and before in _MARKER_BEFORE:
+            marker = _MARKER.match(paragraph[s:e])
+            if marker:
+                s += marker.end()
+        n = e - s
         if (
-            len(clause) > 4
+            n > 4
             and after != "$"
-            and tail[0] == tail[2]
-            and len(set(tail)) == 3
-            and not three_three
+            and paragraph[e - 4] == paragraph[e - 2]
+            and not (n >= 6 and paragraph[e - 6] == paragraph[e - 3])  # 新产业新业态 is 3+3, not 业新业态
         ):
+            tail = paragraph[e - 4 : e]
             # ABAC at the end of a clause (要善作善成，) even when the segmenter cut it elsewhere
-            if tail not in dict_words and _idiom_ok(tail, "pattern") and _tags_ok(tag(tail)):
+            if (
+                len(set(tail)) == 3
+                and tail not in dict_words
+                and _idiom_ok(tail, "pattern")
+                and _tags_ok(_tag_short(tail))
+            ):
                 found.append((tail, "pattern"))
-        if len(clause) == 4:
+        if n == 4:
             # a clause of its own inside a run of clauses; a sentence-initial 4-character clause
             # followed by a comma is usually a connective (总的来看，实践证明，), so it needs a 、 run
             in_run = before in "、，,；;" or after == "、"
-            if in_run and not (before in "^。！？!?" and after != "、"):
-                cands.append((s, e))
-        elif len(clause) == 8 and _couplet(tokens, s, e):
-            cands += [(s, s + 4), (s + 4, e)]
+            if not in_run or (before in "^。！？!?" and after != "、"):
+                continue
+            cands = [(s, e)]
+        elif n == 8 and _couplet(tokens, s, e):
+            cands = [(s, s + 4), (s + 4, e)]
+        else:
+            continue
         for a, b in cands:
             text = paragraph[a:b]
-            tags = _tags_in(tokens, a, b)
-            if text in dict_words or tags is None or not _idiom_ok(text, "pattern", tags):
+            cand_tags = _tags_in(tokens, a, b)
+            if text in dict_words or cand_tags is None or not _idiom_ok(text, "pattern", cand_tags):
                 continue
-            if not _tags_ok(tags) or (len(tags) == 1 and _is_term(text, tags[0][1])):
+            if not _tags_ok(cand_tags) or (len(cand_tags) == 1 and _is_term(text, cand_tags[0][1])):
                 continue
-            if all(t in ("i", "l") for _w, t in tags) and len(tags) == 1:
+            if all(t in ("i", "l") for _w, t in cand_tags) and len(cand_tags) == 1:
                 found.append((text, "dict"))
             else:
                 found.append((text, "pattern"))
     # two adjacent 2-character words forming a 4-character unit: the unit must close where the
     # phrase closes (punctuation, 的/地/得, a conjunction), otherwise 提高政治(站位) and 开展党史(学习)
     # would be taken for phrases
-    padded = [*tokens, (0, 0, "。", "x")]
-    for k in range(len(tokens) - 1):
-        (_a1, _b1, w1, t1), (_a2, _b2, w2, t2) = tokens[k], tokens[k + 1]
-        if len(w1) != 2 or len(w2) != 2:
+    k, counted = -1, 0
+    for m in _UNIT.finditer(marked):
+        # the word's index is the number of NULs before its own; counted incrementally
+        k += marked.count("\x00", counted, m.start() + 1)
+        counted = m.start() + 1
+        if k and pairs[k - 1][1] in _NOUNISH:
             continue
-        nxt, prev_tag = padded[k + 2][2], tokens[k - 1][3] if k else "x"
-        if not (nxt in _RIGHT_EDGE or nxt[0] in _CLAUSE_PUNCT + _CLOSE_Q) or prev_tag in _NOUNISH:
+        (w1, t1), (w2, t2) = pairs[k], pairs[k + 1]
+        # _idiom_ok, _shaped and _tags_ok for two Chinese 2-character words, cheapest tests first
+        if not (t1 in _HEAD_TAGS and t2 in _TAIL_TAGS and t1 != "d") and not (
+            (w1[0] == w2[0] or w1[1] == w2[1]) and w1[0] != w1[1] and w2[0] != w2[1]
+        ):
             continue
         text = w1 + w2
-        if text in dict_words or not _idiom_ok(text, "pattern", [(w1, t1), (w2, t2)]):
+        if text in dict_words or not _PARTICLES.isdisjoint(text) or t1.startswith(("p", "c")):
             continue
-        if (_shaped(text) or (t1 in _HEAD_TAGS and t2 in _TAIL_TAGS and t1 != "d")) and _tags_ok(
-            [(w1, t1), (w2, t2)]
-        ):
+        if _tags_ok([(w1, t1), (w2, t2)]):
             found.append((text, "pattern"))
-    return [Phrase("四字格", text, 1, (src,), origin=origin) for text, origin in found]
+    return found
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -414,15 +503,21 @@ _TITLES = (
 _TITLE_END = re.compile(f"(?:{_TITLES})$")
 
 
+_SPEAKER_CHARS = re.compile(f"[{_HAN}·]+")
+
+
 def _speaker_ok(speaker: str) -> bool:
-    if not (2 <= len(speaker) <= 16) or not re.fullmatch(f"[{_HAN}·]+", speaker):
+    if not (2 <= len(speaker) <= 16) or not _SPEAKER_CHARS.fullmatch(speaker):
         return False
-    tags = tag(speaker)
+    tags = _tag_short(speaker)
     if any(t == "r" for _w, t in tags):
         return False  # 他 / 我们 / 大家 say things too, but we cannot say who
     if _TITLE_END.search(speaker):
         return True
     return bool(tags) and tags[-1][1].startswith("nr") and len(tags[-1][0]) >= 2
+
+
+_VERB_ADVERBS = re.compile(f"^(曾经|曾)?(?:{_ADVERBS})*")
 
 
 def _attribution(lead: str) -> tuple[str, str] | None:
@@ -438,42 +533,55 @@ def _attribution(lead: str) -> tuple[str, str] | None:
     if not _speaker_ok(speaker):
         return None
     # keep 曾/曾经 (曾说 tells a past saying from a present instruction); drop 还/一再/所/多次
-    verb = re.sub(f"^(曾经|曾)?(?:{_ADVERBS})*", lambda v: v.group(1) or "", m.group("verb"))
+    verb = _VERB_ADVERBS.sub(lambda v: v.group(1) or "", m.group("verb"))
     return speaker, verb
 
 
-def _mine_quotes(paragraph: str, spans: list[tuple[int, int]], src: str) -> tuple[list[Phrase], set[int]]:
+# One mined entry before merging: (category, text, speaker, source, verb, context, genre, role,
+# origin).  Plain tuples: an article yields thousands, and most merge into an entry seen before.
+_Row = tuple[str, str, str, str, str, str, str, str, str]
+
+_NOT_SLOGAN = re.compile(r"[A-Za-z《》]")
+_SAME_LEAD = re.compile(r"\s*[，,、]?\s*(?:和|及|以及|并)?\s*")
+_LEAD_PUNCT_END = re.compile(r"[：:，,]\s*$")
+
+
+def _mine_quotes(
+    paragraph: str, spans: list[tuple[int, int]], src: str, debris: Callable[[str], bool] = has_debris
+) -> tuple[list[_Row], set[int]]:
     """提法 and 引语 of one paragraph, and the indexes of sentences holding an attributed quote."""
-    out: list[Phrase] = []
+    out: list[_Row] = []
     quoted: set[int] = set()
+    if not _QUOTE.search(paragraph):
+        return out, quoted  # a quotation inside a sentence is a quotation inside the paragraph
     for si, (s, e) in enumerate(spans):
         sentence = paragraph[s:e]
         prev: tuple[str, str] | None = None
         prev_end = 0
         for m in _QUOTE.finditer(sentence):
             inner = m.group(1)
-            if has_debris(inner):
+            if debris(inner):
                 prev = None
                 continue
             if 2 <= len(inner) <= 12 and not _SENT_PUNCT.search(inner) and len(_HAN_RE.findall(inner)) >= 2:
-                if not re.search(r"[A-Za-z《》]", inner):
-                    out.append(Phrase("提法", f"“{inner}”", 1, (src,)))
+                if not _NOT_SLOGAN.search(inner):
+                    out.append(("提法", f"“{inner}”", "", src, "", "", "", "", ""))
             between = sentence[prev_end : m.start()]
-            if prev and re.fullmatch(r"\s*[，,、]?\s*(?:和|及|以及|并)?\s*", between):
+            if prev and _SAME_LEAD.fullmatch(between):
                 who = prev  # “…”，“…”: a second quote under the same lead-in
             else:
                 who = _attribution(sentence[: m.start()])
                 if (
                     who
-                    and not re.search(r"[：:，,]\s*$", sentence[: m.start()])
+                    and not _LEAD_PUNCT_END.search(sentence[: m.start()])
                     and not _SENT_PUNCT.search(inner)
                 ):
                     who = None  # 提出“一盘棋”: a quoted term, not a quotation
             prev, prev_end = who, m.end()
             if who and len(_HAN_RE.findall(inner)) >= 4:
                 context = sentence[: m.end()]
-                if not has_debris(context):
-                    out.append(Phrase("引语", inner, 1, (src,), speaker=who[0], verb=who[1], context=context))
+                if not debris(context):
+                    out.append(("引语", inner, who[0], src, who[1], context, "", "", ""))
                     quoted.add(si)
     return out, quoted
 
@@ -495,21 +603,32 @@ _TRANSITION_CUES = re.compile(
 _CLOSER_CUES = re.compile(r"让我们|携起手来|携手|共同努力|奋斗|贡献|前进|新征程|新篇章|新局面|新的更大|谢谢")
 
 
+_TIME_HEAD = re.compile(r"^([^，,。：:]{1,8})[，,]")
+_YEAR = re.compile(r"[0-9０-９一二三四五六七八九〇零]{2,4}年")
+
+
 def _starts_with_time_comma(sentence: str) -> bool:
     """``今天，`` ``刚才，`` ``近年来，`` ``2022年，``: a time word (or date) then a comma."""
-    m = re.match(r"^([^，,。：:]{1,8})[，,]", sentence)
+    m = _TIME_HEAD.match(sentence)
     if not m:
         return False
     head = m.group(1)
-    if re.fullmatch(r"[0-9０-９一二三四五六七八九〇零]{2,4}年", head):
+    if _YEAR.fullmatch(head):
         return True
-    tags = tag(head)
+    tags = _tag_short(head)
     return bool(tags) and tags[0][1] == "t" and all(t in ("t", "f", "m") for _w, t in tags)
+
+
+_DIGIT = re.compile(r"\d")
 
 
 def _is_salutation(sentence: str) -> bool:
     s = sentence.strip()
-    return len(s) <= 30 and s[-1:] in "：:" and bool(_ADDRESS.search(s)) and not re.search(r"\d", s)
+    return len(s) <= 30 and s[-1:] in "：:" and bool(_ADDRESS.search(s)) and not _DIGIT.search(s)
+
+
+_NEXT_POINTS = re.compile(r"^(?:下面|接下来)[，,]")
+_CLOSING_ADDRESS = re.compile(r"^[^，,]{1,6}们[，,！!]")
 
 
 def _frame_kind(sentence: str, where: str, lead: bool, tail: bool) -> str:
@@ -527,26 +646,36 @@ def _frame_kind(sentence: str, where: str, lead: bool, tail: bool) -> str:
     if s[-1:] in "：:" and len(s) <= 40 and not _is_salutation(s) and s[0] not in "［[【(（":
         if _TRANSITION_START.match(s) or _TRANSITION_CUES.search(s):
             return "过渡"
-    if re.match(r"^(?:下面|接下来)[，,]", s) and len(s) <= 60:
+    if len(s) <= 60 and _NEXT_POINTS.match(s):
         return "过渡"
     if where == "last":
-        if re.match(r"^[^，,]{1,6}们[，,！!]", s) or "让我们" in s or s[-1:] in "！!":
+        if _CLOSING_ADDRESS.match(s) or "让我们" in s or s[-1:] in "！!":
             return "结尾"
         if tail and _CLOSER_CUES.search(s):
             return "结尾"
     return ""
 
 
-def _sentence_ok(sentence: str) -> bool:
-    if not (12 <= len(sentence) <= 80) or has_debris(sentence):
+_NON_HAN_RE = re.compile(f"[^{_HAN}]")
+_OPEN_Q_RE = re.compile(f"[{_OPEN_Q}]")
+_CLOSE_Q_RE = re.compile(f"[{_CLOSE_Q}]")
+_ANY_Q_RE = re.compile(f"[{_OPEN_Q}{_CLOSE_Q}]")
+
+
+def _sentence_ok(sentence: str, debris: bool | None = None) -> bool:
+    """A clean 句子; ``debris`` is :func:`has_debris` of the sentence when already known."""
+    if not (12 <= len(sentence) <= 80):
         return False
     if sentence.rstrip(_TRAIL)[-1:] not in _ENDS:
         return False  # headings and broken fragments have no terminator
-    if len(_HAN_RE.findall(sentence)) < 0.6 * len(sentence):
+    if has_debris(sentence) if debris is None else debris:
         return False
-    opens = sum(sentence.count(c) for c in _OPEN_Q)
-    closes = sum(sentence.count(c) for c in _CLOSE_Q)
-    return opens == closes
+    # counting the few non-Chinese characters is cheaper than counting the Chinese ones
+    if len(sentence) - len(_NON_HAN_RE.findall(sentence)) < 0.6 * len(sentence):
+        return False
+    if not _ANY_Q_RE.search(sentence):
+        return True
+    return len(_OPEN_Q_RE.findall(sentence)) == len(_CLOSE_Q_RE.findall(sentence))
 
 
 def _body(paragraphs: tuple[str, ...]) -> list[int]:
@@ -558,65 +687,124 @@ def _body(paragraphs: tuple[str, ...]) -> list[int]:
     """
     n = len(paragraphs)
     lo, hi = 0, n
-    for i, p in enumerate(paragraphs):
-        if _STRONG_DEBRIS.search(p):
+    strong = [_STRONG_DEBRIS.search(p) for p in paragraphs]
+    for i, chrome in enumerate(strong):
+        if chrome:
             if i < max(3, n // 5):
                 lo = i + 1
             elif i >= n - max(3, n // 5):
                 hi = min(hi, i)
-    return [i for i in range(lo, hi) if _is_prose(paragraphs[i])]
+    # no strong cue begins or ends with whitespace, so stripping a paragraph keeps its verdict
+    return [i for i in range(lo, hi) if _is_prose(paragraphs[i], strong[i])]
+
+
+_SALUTE = re.compile(r"^[^。！？：:]{1,30}[：:]")
+
+
+def _mine_rows(article: Article) -> list[_Row]:
+    """Every entry of one article, one row per occurrence, before merging."""
+    if not article.quotable:
+        return []
+    genre = article.genre
+    rows: list[_Row] = []
+    prose = _body(article.paragraphs)
+    first, last = set(prose[:3]), set(prose[-2:])
+    # (source, sentence, attributed quote inside, debris inside)
+    sentences: list[tuple[str, str, bool, bool]] = []
+    # a sentence repeated as both the article's first sentence and a cue match counts once
+    framed: set[tuple[str, str, str]] = set()
+
+    def frame(kind: str, text: str, src: str) -> None:
+        if (kind, text, src) not in framed:
+            framed.add((kind, text, src))
+            rows.append((kind, text, "", src, "", "", genre, "", ""))
+
+    for i in prose:
+        para = article.paragraphs[i]
+        src = article.source(i)
+        debris = _debris_test(para)
+        clean = debris is _no_debris
+        for text, origin in _mine_idioms(para, _Tokens(tag(para))):
+            if clean or not debris(text):
+                rows.append(("四字格", text, "", src, "", "", "", "", origin))
+        spans = sentence_spans(para)
+        quotes, quoted = _mine_quotes(para, spans, src, debris)
+        rows += quotes
+        where = "first" if i in first else "last" if i in last else "middle"
+        final = len(spans) - 1
+        for si, (s, e) in enumerate(spans):
+            sent = para[s:e]
+            dirty = not clean and debris(sent)
+            sentences.append((src, sent, si in quoted, dirty))
+            if dirty:
+                continue
+            if where == "middle" and sent[-1] not in "：:" and not sent.startswith(("下面", "接下来")):
+                continue  # in the body only a colon or a 下面/接下来 lead-in can make a 过渡 (_frame_kind)
+            if where == "first":
+                salute = _SALUTE.match(sent)
+                if salute and salute.end() < len(sent) and _is_salutation(salute.group()):
+                    frame("开头", salute.group(), src)
+            kind = _frame_kind(sent, where, si == 0, si == final)
+            if kind and len(sent) <= 150:
+                frame(kind, sent, src)
+    if sentences:
+        # the article's very first and very last sentences are its opener and closer whatever their cue
+        for (src, sent, _q, dirty), kind in ((sentences[0], "开头"), (sentences[-1], "结尾")):
+            if 8 <= len(sent) <= 80 and not dirty and sent.rstrip(_TRAIL)[-1:] in _ENDS + "：:":
+                frame(kind, sent, src)
+    n = len(sentences)
+    edge = max(1, math.ceil(n * 0.1))
+    for k, (src, sent, is_quote, dirty) in enumerate(sentences):
+        if is_quote or not _sentence_ok(sent, dirty):
+            continue
+        role = "opening" if k < edge else "closing" if k >= n - edge else "body"
+        rows.append(("句子", sent, "", src, "", "", genre, role, ""))
+    return rows
+
+
+def _merge_rows(rows: Iterable[_Row]) -> list[Phrase]:
+    """:func:`merge_phrases` of the rows as one-occurrence entries, each merged entry built once.
+
+    Per key: the row whose (source, verb, context, genre, role) sorts first, the number of rows,
+    the set of sources (made only once a second row arrives) and the origin.
+    """
+    acc: dict[tuple[str, str, str], list[Any]] = {}
+    for row in rows:
+        key = row[:3]
+        a = acc.get(key)
+        if a is None:
+            acc[key] = [row, 1, None, row[8]]
+            continue
+        best = a[0]
+        if a[2] is None:
+            a[2] = {best[3]}
+        if row[3:8] < best[3:8]:
+            a[0] = row
+        a[1] += 1
+        a[2].add(row[3])
+        if row[8] == "dict" or not a[3]:
+            a[3] = row[8]
+    out = [
+        Phrase(
+            cat,
+            text,
+            count,
+            (src,) if srcs is None else tuple(sorted(srcs)),
+            speaker,
+            verb,
+            context,
+            genre,
+            role,
+            origin,
+        )
+        for (cat, text, speaker, src, verb, context, genre, role, _o), count, srcs, origin in acc.values()
+    ]
+    return sorted(out, key=_sort_key)
 
 
 def mine_article(article: Article) -> list[Phrase]:
     """All phrase-bank entries of one article, merged within the article (the map step)."""
-    if not article.quotable:
-        return []
-    raw: list[Phrase] = []
-    prose = _body(article.paragraphs)
-    first, last = set(prose[:3]), set(prose[-2:])
-    sentences: list[tuple[int, str, bool]] = []  # (paragraph index, sentence, attributed quote inside)
-    for i in prose:
-        para = article.paragraphs[i]
-        src = article.source(i)
-        tokens = _token_offsets(tag(para))
-        raw += [p for p in _mine_idioms(para, tokens, src) if not has_debris(p.text)]
-        spans = sentence_spans(para)
-        quotes, quoted = _mine_quotes(para, spans, src)
-        raw += quotes
-        for si, (s, e) in enumerate(spans):
-            sent = para[s:e]
-            sentences.append((i, sent, si in quoted))
-            if has_debris(sent):
-                continue
-            where = "first" if i in first else "last" if i in last else "middle"
-            salute = re.match(r"^[^。！？：:]{1,30}[：:]", sent)
-            if where == "first" and salute and salute.end() < len(sent) and _is_salutation(salute.group()):
-                raw.append(Phrase("开头", salute.group(), 1, (src,), genre=article.genre))
-            kind = _frame_kind(sent, where, si == 0, si == len(spans) - 1)
-            if kind and len(sent) <= 150:
-                raw.append(Phrase(kind, sent, 1, (src,), genre=article.genre))
-    if sentences:
-        # the article's very first and very last sentences are its opener and closer whatever their cue
-        for (i, sent, _q), kind in ((sentences[0], "开头"), (sentences[-1], "结尾")):
-            if 8 <= len(sent) <= 80 and not has_debris(sent) and sent.rstrip(_TRAIL)[-1:] in _ENDS + "：:":
-                raw.append(Phrase(kind, sent, 1, (article.source(i),), genre=article.genre))
-    n = len(sentences)
-    edge = max(1, math.ceil(n * 0.1))
-    for k, (i, sent, is_quote) in enumerate(sentences):
-        if is_quote or not _sentence_ok(sent):
-            continue
-        role = "opening" if k < edge else "closing" if k >= n - edge else "body"
-        raw.append(Phrase("句子", sent, 1, (article.source(i),), genre=article.genre, role=role))
-    # a sentence repeated as both the article's first sentence and a cue match counts once
-    seen: set[tuple[str, str, str]] = set()
-    unique: list[Phrase] = []
-    for p in raw:
-        k3 = (p.category, p.text, p.sources[0])
-        if p.category in ("开头", "结尾") and k3 in seen:
-            continue
-        seen.add(k3)
-        unique.append(p)
-    return merge_phrases(unique)
+    return _merge_rows(_mine_rows(article))
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -257,3 +257,108 @@ def test_phrase_round_trips_through_dict(seed_bank: list[Phrase]) -> None:
         d = p.to_dict()
         assert isinstance(d["sources"], list)
         assert Phrase.from_dict(d) == p
+
+
+# -- fast paths agree with the plain definitions ------------------------------------------------------
+
+
+def test_within_article_merge_equals_merge_phrases(seed_articles: list[Article]) -> None:
+    from drafter.phrases import _mine_rows
+
+    for art in [*seed_articles, speech()]:
+        rows = _mine_rows(art)
+        plain = [Phrase(c, t, 1, (src,), sp, v, ctx, g, r, o) for c, t, sp, src, v, ctx, g, r, o in rows]
+        assert mine_article(art) == merge_phrases(plain)
+        # every field, not only the merge key
+        assert [p.to_dict() for p in mine_article(art)] == [p.to_dict() for p in merge_phrases(plain)]
+
+
+def test_debris_cues_match_the_case_insensitive_pattern() -> None:
+    from drafter.phrases import _DEBRIS, _STRONG_DEBRIS, _debris_test, has_debris
+
+    every_char = "".join(map(chr, range(0x110000)))
+    for cues in (_DEBRIS, _STRONG_DEBRIS):
+        # only a start character's own other case folds to it, so a case-sensitive scan suffices
+        assert set(re.findall(f"[{re.escape(cues.starts)}]", every_char, re.IGNORECASE)) == set(cues.starts)
+    samples = [
+        "详见WWW.example.org。",
+        "请访问 HTTPS://a.cn 获取",
+        "网址是x.cn中文",  # \b fails inside the paragraph …
+        "网址是x.cn",  # … but holds at a sentence's end
+        "联系E-MAIL或email",
+        "图片.JPG说明",
+        "本文档仅供参考",
+        "这是Vip通道",
+        "分享到朋友圈",
+        "干部群众踊跃参与讨论，气氛热烈。",
+        "GDP增长3.5%，expectations remain.",
+    ]
+    for text in samples:
+        assert has_debris(text) == bool(_DEBRIS.full.search(text))
+        assert _STRONG_DEBRIS.search(text) == bool(_STRONG_DEBRIS.full.search(text))
+        for i in range(len(text)):
+            for j in range(i + 1, len(text) + 1):
+                if has_debris(text[i:j]):
+                    assert _debris_test(text) is has_debris  # a paragraph-level all-clear is never wrong
+
+
+def _spans_by_characters(paragraph: str) -> list[tuple[int, int]]:
+    """sentence_spans written as a plain walk over every character."""
+    spans, depth, start, i, n = [], 0, 0, 0, len(paragraph)
+    while i < n:
+        ch, end = paragraph[i], -1
+        if ch in "“「『〝":
+            depth += 1
+        elif ch in "”」』〞":
+            depth = max(0, depth - 1)
+            if depth == 0 and i > 0 and paragraph[i - 1] in "。！？!?…":
+                end = i + 1
+        elif ch in "。！？!?…" and (depth == 0 or i - start > 300):
+            depth, end = 0, i + 1
+        if end > 0:
+            while end < n and paragraph[end] in "。！？!?…”」』〞’）)】":
+                end += 1
+            spans.append((start, end))
+            start = i = end
+            continue
+        i += 1
+    if start < n and paragraph[start:].strip():
+        spans.append((start, n))
+    out = []
+    for s, e in spans:
+        while s < e and paragraph[s].isspace():
+            s += 1
+        while e > s and paragraph[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+def test_sentence_spans_match_a_character_walk() -> None:
+    from drafter.phrases import sentence_spans
+
+    rng = random.Random(7)
+    alphabet = "大家好我们“”「」『』。！？!?…’）) \u3000\n，"
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert sentence_spans(text) == _spans_by_characters(text), text
+    long = "“" + "很长的引语" * 80 + "。后文。"
+    assert sentence_spans(long) == _spans_by_characters(long)
+
+
+def test_clause_candidates_are_every_clause_that_can_yield_an_idiom() -> None:
+    from drafter.phrases import _CLAUSE_CANDIDATE, _MARKER_FIRST
+
+    rng = random.Random(11)
+    alphabet = '善作成大事难一是第首、，。“”"；：ab'
+    cut = set('、，,；;：:。！？!?…“「『〝”」』〞"')
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        runs = [m.span() for m in re.finditer(f"[^{re.escape(''.join(cut))}]+", text)]
+        wanted = [
+            (s, e)
+            for s, e in runs
+            if e - s in (4, 8) or text[s] in _MARKER_FIRST or (e - s > 4 and text[e - 4] == text[e - 2])
+        ]
+        assert [m.span() for m in _CLAUSE_CANDIDATE.finditer(text)] == wanted, text
