@@ -25,6 +25,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -109,9 +110,19 @@ _FULLWIDTH = str.maketrans(
 )
 
 
+# ``str.translate`` looks every character of a non-ASCII text up in the table; a regex over the few
+# characters the table maps touches only those, which is several times faster on Chinese text.
+_FULLWIDTH_MAP: dict[str, str] = {chr(k): str(v) for k, v in _FULLWIDTH.items()}
+_FULLWIDTH_CHARS = re.compile("[" + "".join(re.escape(c) for c in sorted(_FULLWIDTH_MAP)) + "]")
+
+
+def _fullwidth_char(m: re.Match[str]) -> str:
+    return _FULLWIDTH_MAP[m.group()]
+
+
 def normalize_chars(text: str) -> str:
     """Drop invisible marks, make full-width digits and letters ASCII, unify odd quote marks."""
-    return _ZERO_WIDTH.sub("", text).translate(_FULLWIDTH)
+    return _FULLWIDTH_CHARS.sub(_fullwidth_char, _ZERO_WIDTH.sub("", text))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -133,13 +144,17 @@ def split_run_on(line: str) -> list[str]:
     if len(line) <= RUN_ON:
         return [line]
     parts: list[str] = []
-    for chunk in _GAP.split(line):
-        parts.extend(_SENTENCE_GAP.split(chunk))
+    # the gaps are spaces, tabs and full-width spaces: a line without any is left as it is
+    if " " in line or "\t" in line or "\u3000" in line:
+        for chunk in _GAP.split(line):
+            parts.extend(_SENTENCE_GAP.split(chunk) if " " in chunk or "\t" in chunk else (chunk,))
+    else:
+        parts.append(line)
     out: list[str] = []
     for part in parts:
         part = part.strip()
         while len(part) > RUN_ON:
-            m = _LEAD_SEGMENT.match(part)
+            m = _LEAD_SEGMENT.match(part) if " " in part or "\t" in part else None
             if not m:
                 break
             out.append(m.group(1))
@@ -160,12 +175,18 @@ _UI_WORDS = {
     "在手机上阅读", "手机版", "二维码", "摘要", "查看", "更多", "相关阅读", "推荐阅读", "免费", "专免",
 }
 _UI_SPLIT = re.compile(r"[\s:：【】\[\]|｜/>《》<«»·•,，。、()（）-]+")
-_STRONG_DEBRIS = re.compile(
-    r"下载文档|下载前|放心下载|文档下载|下载收益|无法下载|成功下载|客服|侵权投诉|VIP|温馨提示|分享赚钱|关闭本页|"
-    r"本文档由|用户上传|可能关注|相关文档|扫码|二维码|版权归|版权所有|版权声明|联系我们|网站地图|"
-    r"ICP备|公网安备|免责声明|原创声明|转载请|本站|本网|浏览次数|点击数|阅读量|责任编辑|编辑：|编辑:",
-    re.IGNORECASE,
-)
+_STRONG_WORDS = (
+    "下载文档|下载前|放心下载|文档下载|下载收益|无法下载|成功下载|客服|侵权投诉|VIP|温馨提示|分享赚钱|关闭本页|"
+    "本文档由|用户上传|可能关注|相关文档|扫码|二维码|版权归|版权所有|版权声明|联系我们|网站地图|"
+    "ICP备|公网安备|免责声明|原创声明|转载请|本站|本网|浏览次数|点击数|阅读量|责任编辑|编辑：|编辑:"
+).split("|")
+_STRONG_DEBRIS = re.compile("|".join(_STRONG_WORDS), re.IGNORECASE)
+# A quick necessary test before _STRONG_DEBRIS, which is slow on long lines (case-insensitive
+# alternations are tried branch by branch at every character): the words without Latin letters as
+# a case-sensitive alternation (scanned by their first characters), and for the others any character
+# that matches a Latin letter ignoring case (ASCII letters, dotted and dotless i, long s, Kelvin sign).
+_STRONG_UNCASED = re.compile("|".join(w for w in _STRONG_WORDS if not re.search("[A-Za-z]", w)))
+_CASED_LETTER = re.compile("[A-Za-z\u0130\u0131\u017f\u212a]")
 _URL = re.compile(r"https?://|www\.|[\w.+-]+@[\w-]+\.[\w.-]+|E-?mail", re.IGNORECASE)
 _FILE_NAME = re.compile(r"\.(?:png|jpe?g|gif|bmp|webp|tiff?|docx?|pdf|pptx?|xlsx?|wps|txt)\)?$", re.IGNORECASE)
 _PAGE_COUNTER = re.compile(
@@ -185,8 +206,15 @@ _SALUTATION = re.compile(r"^(?:同志们|各位|尊敬的|亲爱的|老师们|�
 
 
 def _is_ui_line(line: str) -> bool:
+    if len(line) > 40:  # checked first: most lines are long and need no split
+        return False
     tokens = [t for t in _UI_SPLIT.split(line) if t]
-    return bool(tokens) and all(t in _UI_WORDS or t.isdigit() for t in tokens) and len(line) <= 40
+    return bool(tokens) and all(t in _UI_WORDS or t.isdigit() for t in tokens)
+
+
+def _may_be_banner(line: str) -> bool:
+    """False only when :data:`_STRONG_DEBRIS` cannot match ``line``."""
+    return _STRONG_UNCASED.search(line) is not None or _CASED_LETTER.search(line) is not None
 
 
 def debris_kind(line: str) -> str:
@@ -208,7 +236,7 @@ def debris_kind(line: str) -> str:
         return "counter"
     if _is_ui_line(s):
         return "ui"
-    if _STRONG_DEBRIS.search(s) and (len(s) <= 150 or len(_STRONG_DEBRIS.findall(s)) >= 2):
+    if _may_be_banner(s) and _STRONG_DEBRIS.search(s) and (len(s) <= 150 or len(_STRONG_DEBRIS.findall(s)) >= 2):
         return "banner"
     if len(s) <= 40 and _PHOTO_CREDIT.search(s):
         return "photo-credit"
@@ -247,16 +275,25 @@ def _clean_author(value: str) -> str:
 
 def squash(text: str) -> str:
     """Text modulo layout: no whitespace, one punctuation width (used to compare copies)."""
-    text = _SPACE.sub("", text)
+    # str.split() knows the whitespace of the regex ``\s`` and is several times faster than a sub
+    text = "".join(text.split())
     for a, b in _WIDTH_PAIRS:
         if a in text:
             text = text.replace(a, b)
     return text
 
 
-_SPACE = re.compile(r"\s+")
 _WIDTH_PAIRS = tuple(zip(",:;?!()", "，：；？！（）"))
 _ELLIPSIS = re.compile(r"(?:\.{2,}|…+|。{2,})\s*$")
+
+
+def _strip_ellipsis(line: str) -> str:
+    """``_ELLIPSIS.sub("", line)``, skipping the regex (slow: tried at every position) when the
+    line does not end, before trailing whitespace, in marks it could remove."""
+    tail = line.rstrip()
+    if tail.endswith(("..", "…", "。。")):
+        return _ELLIPSIS.sub("", line)
+    return line
 
 
 class _SeenText:
@@ -274,14 +311,19 @@ class _SeenText:
         self.exact: set[str] = set()
 
     def add(self, line: str) -> None:
-        text = squash(line)
+        self.add_squashed(squash(line))
+
+    def add_squashed(self, text: str) -> None:
+        """:meth:`add` for a line already passed through :func:`squash`."""
         self.parts.append(text)
         self.exact.add(text)
         if len(text) >= self._KEY:
             self.starts.add(text[: self._KEY])
 
-    def is_copy(self, line: str) -> bool:
-        text = squash(_ELLIPSIS.sub("", line))
+    def is_copy(self, line: str, squashed: str | None = None) -> bool:
+        """Whether ``line`` repeats kept text; ``squashed`` is ``squash(line)`` when known."""
+        stripped = _strip_ellipsis(line)
+        text = squashed if squashed is not None and stripped is line else squash(stripped)
         if len(text) < 30:
             return False
         if text in self.exact:
@@ -391,23 +433,37 @@ _PUNCT = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
 _CJKISH = re.compile(rf"[{CJK}\u3000-\u303f\uff00-\uffef“”‘’《》]")
 
 
+_HALF_PUNCT = re.compile("[,:;?!]")
+_PAREN_GROUP = re.compile(r"\(([^()]{0,60})\)")
+
+
 def unify_punctuation(text: str) -> str:
     """Make ``, : ; ? ! ( )`` full width where they touch Chinese text.
 
     ASCII punctuation inside numbers (``1,000``, ``15:08``), Latin words and URLs is left alone.
+    Marks are judged left to right, each seeing the one before it as already converted (so a run
+    ``,,`` after Chinese text turns full width as a whole); only the marks are visited, not every
+    character, as most paragraphs have none or a few.
     """
-    text = re.sub(r"\(([^()]{0,60})\)", _paren, text)
-    chars = list(text)
-    n = len(chars)
-    for i, c in enumerate(chars):
-        if c in _PUNCT:
-            before = chars[i - 1] if i else ""
-            after = chars[i + 1] if i + 1 < n else ""
-            if before.isdigit() and after.isdigit():
-                continue
-            if (before and _CJKISH.match(before)) or (after and _CJKISH.match(after)) or (not after and before and _CJKISH.match(before)):
-                chars[i] = _PUNCT[c]
-    return "".join(chars)
+    if "(" in text:
+        text = _PAREN_GROUP.sub(_paren, text)
+    n = len(text)
+    last = -2  # index of the last mark made full width
+
+    def convert(m: re.Match[str]) -> str:
+        nonlocal last
+        i = m.start()
+        c = m.group()
+        before = (_PUNCT[text[i - 1]] if i - 1 == last else text[i - 1]) if i else ""
+        after = text[i + 1] if i + 1 < n else ""
+        if before.isdigit() and after.isdigit():
+            return c
+        if (before and _CJKISH.match(before)) or (after and _CJKISH.match(after)) or (not after and before and _CJKISH.match(before)):
+            last = i
+            return _PUNCT[c]
+        return c
+
+    return _HALF_PUNCT.sub(convert, text)
 
 
 def _paren(m: re.Match[str]) -> str:
@@ -510,6 +566,43 @@ _ARTIFACT_COLLOCATIONS = re.compile(
 )
 
 
+_CJK_CHAR = re.compile(rf"[{CJK}]")
+
+
+@lru_cache(maxsize=1)
+def _conversion_triggers() -> tuple[re.Pattern[str], re.Pattern[str] | None] | None:
+    """Patterns that find every place where zhconv's zh-cn conversion could change a text.
+
+    The conversion replaces the longest dictionary entry at each position; an entry that maps to
+    itself leaves its text as it was.  So a text holding no entry that maps to something else comes
+    back unchanged, and that is the case of almost every simplified text.  Such entries are single
+    characters (one pattern, a character class) or phrases; only phrases holding none of those
+    characters need a pattern of their own.  None when the dictionary cannot be read (then every
+    sample is converted).
+    """
+    try:
+        from zhconv import zhconv as zhconv_module
+
+        table = zhconv_module.getdict("zh-cn")
+    except Exception:  # pragma: no cover - a zhconv without the table this relies on
+        return None
+    changing = [k for k, v in table.items() if k and k != v]
+    singles = {k for k in changing if len(k) == 1}
+    phrases = sorted(k for k in changing if len(k) > 1 and not any(ch in singles for ch in k))
+    single_re = re.compile("[" + "".join(re.escape(ch) for ch in sorted(singles)) + "]" if singles else "(?!)")
+    phrase_re = re.compile("|".join(re.escape(k) for k in phrases)) if phrases else None
+    return single_re, phrase_re
+
+
+def _may_convert(sample: str) -> bool:
+    """False only when ``zhconv.convert(sample, "zh-cn") == sample`` for certain."""
+    triggers = _conversion_triggers()
+    if triggers is None:
+        return True
+    single_re, phrase_re = triggers
+    return single_re.search(sample) is not None or (phrase_re is not None and phrase_re.search(sample) is not None)
+
+
 def detect_flags(text: str) -> tuple[str, ...]:
     """Flag text still in traditional characters, or marked by a traditional→simplified pass.
 
@@ -521,11 +614,11 @@ def detect_flags(text: str) -> tuple[str, ...]:
     import zhconv
 
     sample = text[:2500]
-    cjk = re.findall(rf"[{CJK}]", sample)
-    if cjk:
+    cjk = len(sample) - len(_CJK_CHAR.sub("", sample))  # how many, without a list of them
+    if cjk and _may_convert(sample):
         converted = zhconv.convert(sample, "zh-cn")
         changed = sum(1 for a, b in zip(sample, converted) if a != b)
-        if changed >= 10 and changed / len(cjk) >= 0.01:
+        if changed >= 10 and changed / cjk >= 0.01:
             return ("traditional",)
     score = len(_ARTIFACT_COLLOCATIONS.findall(text))
     if text.count("开展") >= 6 and text.count("发展") * 2 < text.count("开展"):
@@ -680,17 +773,24 @@ _GLUED_CREDIT = re.compile(rf"((?:新华社|人民日报|中新社|本报)?记�
 """A photo credit glued into running text (``…讲话。 新华社记者 鞠鹏/摄第一，…``) gets lines of its own."""
 
 
+_INNER_SPACE = re.compile(rf"(?<=[{CJK}])[ \t]+(?=[{CJK}“”，。；：！？、（）])|(?<=[，。；：！？、（）“”])[ \t]+")
+"""Spaces left inside Chinese text of a long paragraph (web spacing, PDF layout), dropped."""
+
+
 def clean_lines(text: str, meta: _Meta | None = None) -> list[str]:
     """Steps 1–7: raw text → clean paragraphs of one file (before splitting into articles)."""
     meta = meta if meta is not None else _Meta()
-    raw = _GLUED_CREDIT.sub(r"\n\1\n", normalize_chars(text)).split("\n")
+    text = normalize_chars(text)
+    if "记者" in text and "摄" in text:  # the pattern needs both; most files have no credit at all
+        text = _GLUED_CREDIT.sub(r"\n\1\n", text)
+    raw = text.split("\n")
     lines: list[str] = []
     for line in raw:
         for part in split_run_on(line.strip()):
             part = part.strip(" \t\u3000")
             if part:
                 lines.append(part)
-    kept: list[str] = []
+    kept: list[tuple[str, str]] = []  # line, squash(line)
     seen = _SeenText()
     skip_ui = False
     for line in lines:
@@ -707,23 +807,27 @@ def clean_lines(text: str, meta: _Meta | None = None) -> list[str]:
             if kind in ("url", "banner") and not meta.date:
                 meta.take(line) if len(line) <= 60 else None
             continue
-        if seen.is_copy(line):
+        squashed = squash(line)
+        if seen.is_copy(line, squashed):
             continue
         if skip_ui and _ELLIPSIS.search(line) and len(line) > 60:
             continue
-        kept.append(line)
-        seen.add(line)
+        kept.append((line, squashed))
+        seen.add_squashed(squashed)
     # a title printed twice in a row (page header + body header) keeps its first copy
     deduped: list[str] = []
-    for line in kept:
-        if deduped and squash(line) == squash(deduped[-1]):
+    last = None
+    for line, squashed in kept:
+        if deduped and squashed == last:
             continue
         deduped.append(line)
+        last = squashed
     joined = rejoin(deduped, wrap_width(deduped))
     out: list[str] = []
     for para in joined:
         para = unify_punctuation(para)
-        para = re.sub(rf"(?<=[{CJK}])[ \t]+(?=[{CJK}“”，。；：！？、（）])|(?<=[，。；：！？、（）“”])[ \t]+", "", para) if len(para) > _TITLE_MAX else para
+        if len(para) > _TITLE_MAX and (" " in para or "\t" in para):
+            para = _INNER_SPACE.sub("", para)
         out.extend(split_long(para))
     return out
 

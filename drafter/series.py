@@ -57,9 +57,9 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from functools import lru_cache
 from itertools import combinations
+from operator import sub
 from typing import Any
 
 from drafter.errors import UsageError
@@ -106,6 +106,7 @@ def _is_punct(ch: str) -> bool:
     return ch.isspace() or unicodedata.category(ch)[0] in "PZ"
 
 
+@lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
     """The heading as the skeletons see it: trimmed, spaces collapsed, punctuation full-width.
 
@@ -238,7 +239,9 @@ def _escape(text: str) -> str:
     return text.replace("{", "{{").replace("}", "}}")
 
 
+@lru_cache(maxsize=65536)
 def _letters(text: str) -> int:
+    # cached per string: the same headings and constants are measured at every alignment step
     return len(text) - sum(map(_is_punct, text))
 
 
@@ -266,13 +269,19 @@ def _solid(runs: Sequence[tuple[str, bool]], coverage: float) -> bool:
 
 def _solid_cols(cols: list[_Col], texts: Sequence[str]) -> bool:
     """:func:`_solid` for an alignment profile over ``texts`` (in the profile's member order)."""
-    lengths = [len(t) for t in texts]
+    return _solid_runs(_runs(cols), texts)
+
+
+def _solid_runs(col_runs: list[list[_Col]], texts: Sequence[str]) -> bool:
+    """:func:`_solid_cols` for a profile already cut into runs (:func:`_runs`)."""
+    lasts = tuple(len(t) - 1 for t in texts)
     runs = []
-    for run in _runs(cols):
-        start = all(p == 0 for p in run[0][1])
-        end = all(p == n - 1 for p, n in zip(run[-1][1], lengths, strict=True))
-        runs.append(("".join(ch for ch, _ in run), start or end))
-    return _solid(runs, _letter_share("".join(ch for ch, _ in cols), texts))
+    for run in col_runs:
+        first = run[0][1]
+        start = not any(first)
+        end = run[-1][1] == lasts
+        runs.append(("".join([ch for ch, _ in run]), start or end))
+    return _solid(runs, _letter_share("".join(text for text, _ in runs), texts))
 
 
 # --- alignment --------------------------------------------------------------------------------
@@ -285,12 +294,84 @@ def _seed(text: str) -> list[_Col]:
     return [(ch, (i,)) for i, ch in enumerate(text)]
 
 
+@lru_cache(maxsize=4096)
+def _matching_blocks(a: str, b: str) -> tuple[tuple[int, int, int], ...]:
+    """``SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()``, as plain tuples.
+
+    The same result by the same recursion (longest match first, then both sides of it, adjacent
+    blocks merged), with the longest match found by substring search (:func:`_longest_match`)
+    instead of SequenceMatcher's table: headings are short and aligned tens of thousands of times
+    per corpus, and the table and object set-up were most of the cost.
+    """
+    queue = [(0, len(a), 0, len(b))]
+    blocks: list[tuple[int, int, int]] = []
+    while queue:
+        alo, ahi, blo, bhi = queue.pop()
+        i, j, k = _longest_match(a, b, alo, ahi, blo, bhi)
+        if k:
+            blocks.append((i, j, k))
+            if alo < i and blo < j:
+                queue.append((alo, i, blo, j))
+            if i + k < ahi and j + k < bhi:
+                queue.append((i + k, ahi, j + k, bhi))
+    blocks.sort()
+    i1 = j1 = k1 = 0
+    merged: list[tuple[int, int, int]] = []
+    for i2, j2, k2 in blocks:
+        if i1 + k1 == i2 and j1 + k1 == j2:
+            k1 += k2
+        else:
+            if k1:
+                merged.append((i1, j1, k1))
+            i1, j1, k1 = i2, j2, k2
+    if k1:
+        merged.append((i1, j1, k1))
+    merged.append((len(a), len(b), 0))
+    return tuple(merged)
+
+
+def _longest_match(a: str, b: str, alo: int, ahi: int, blo: int, bhi: int) -> tuple[int, int, int]:
+    """The longest common block of ``a[alo:ahi]`` and ``b[blo:bhi]``, earliest in ``a`` then in ``b``.
+
+    What :meth:`difflib.SequenceMatcher.find_longest_match` returns without junk: ``(alo, blo, 0)``
+    when nothing matches.  Each start in ``a`` is tried only for a block longer than the best so
+    far; since every prefix of a common block is common, the start where the best last grew is the
+    earliest start of a longest block.
+    """
+    besti, size = alo, 0
+    i = alo
+    while i + size < ahi:
+        if b.find(a[i : i + size + 1], blo, bhi) < 0:
+            i += 1
+            continue
+        # a longer block starts at i: find its length by galloping, then bisecting
+        ok, top, step = size + 1, ahi - i, 1
+        while ok < top:
+            trial = min(ok + step, top)
+            if b.find(a[i : i + trial], blo, bhi) >= 0:
+                ok = trial
+                step *= 2
+            else:
+                top = trial - 1
+                break
+        while ok < top:
+            mid = (ok + top + 1) // 2
+            if b.find(a[i : i + mid], blo, bhi) >= 0:
+                ok = mid
+            else:
+                top = mid - 1
+        besti, size = i, ok
+        i += 1
+    if not size:
+        return alo, blo, 0
+    return besti, b.find(a[besti : besti + size], blo, bhi), size
+
+
 def _add(cols: list[_Col], text: str) -> list[_Col]:
     """Align one more member against the profile; keep the columns it shares, in order."""
-    profile = "".join(ch for ch, _ in cols)
-    sm = SequenceMatcher(None, profile, text, autojunk=False)
+    profile = "".join([ch for ch, _ in cols])
     out: list[_Col] = []
-    for a, b, size in sm.get_matching_blocks():
+    for a, b, size in _matching_blocks(profile, text):
         for k in range(size):
             ch, pos = cols[a + k]
             out.append((ch, (*pos, b + k)))
@@ -300,12 +381,19 @@ def _add(cols: list[_Col], text: str) -> list[_Col]:
 def _runs(cols: list[_Col]) -> list[list[_Col]]:
     """Maximal runs of columns that are contiguous in every member."""
     runs: list[list[_Col]] = []
+    prev: tuple[int, ...] = ()
     for col in cols:
-        if runs and all(p == q + 1 for p, q in zip(col[1], runs[-1][-1][1], strict=True)):
+        pos = col[1]
+        # contiguous: every member's position is one past the previous column's
+        if runs and set(map(sub, pos, prev)) == _ONE:
             runs[-1].append(col)
         else:
             runs.append([col])
+        prev = pos
     return runs
+
+
+_ONE = {1}
 
 
 def _prune(cols: list[_Col], texts: Sequence[str]) -> list[_Col]:
@@ -315,22 +403,41 @@ def _prune(cols: list[_Col], texts: Sequence[str]) -> list[_Col]:
     one-character opening that is no member's first word (``加`` of ``加大`` / ``加强``), which
     cuts a word rather than shares one.
     """
-    kept: list[_Col] = []
+    return [col for run in _prune_runs(cols, texts) for col in run]
+
+
+def _prune_runs(cols: list[_Col], texts: Sequence[str]) -> list[list[_Col]]:
+    """:func:`_prune` as the kept runs; dropping whole runs never joins two others into one, as
+    the columns between them were in every member, so these are also the runs of the result."""
+    kept: list[list[_Col]] = []
+    lasts: tuple[int, ...] | None = None
     for run in _runs(cols):
-        start = all(p == 0 for p in run[0][1])
-        end = all(p == len(t) - 1 for p, t in zip(run[-1][1], texts, strict=True))
-        if start and len(run) == 1 and not _is_punct(run[0][0]):
-            start = any(_words(t)[0][0] == run[0][0] for t in texts)
-        if start or end or len(run) >= 2 or _is_punct(run[0][0]):
-            kept.extend(run)
+        if len(run) >= 2 or _is_punct(run[0][0]):
+            kept.append(run)
+            continue
+        ch, pos = run[0]
+        if not any(pos) and any(_words(t)[0][0] == ch for t in texts):  # an opening word
+            kept.append(run)
+            continue
+        if lasts is None:
+            lasts = tuple(len(t) - 1 for t in texts)
+        if pos == lasts:  # a one-character ending
+            kept.append(run)
     return kept
 
 
 def _profile(texts: Sequence[str]) -> list[_Col]:
+    return _profile_runs(texts)[0]
+
+
+def _profile_runs(texts: Sequence[str]) -> tuple[list[_Col], list[list[_Col]]]:
+    """:func:`_profile` and its runs (:func:`_runs`), which pruning yields anyway."""
     cols = _seed(texts[0])
+    runs: list[list[_Col]] | None = None
     for i, text in enumerate(texts[1:], start=2):
-        cols = _prune(_add(cols, text), texts[:i])
-    return cols
+        runs = _prune_runs(_add(cols, text), texts[:i])
+        cols = [col for run in runs for col in run]
+    return cols, (_runs(cols) if runs is None else runs)
 
 
 # A part of a skeleton under construction: a constant text, or a slot with one filler per member.
@@ -488,14 +595,19 @@ def align(headings: Sequence[str]) -> Series:
 # --- rhythm -----------------------------------------------------------------------------------
 
 
-def _clauses(text: str) -> tuple[list[str], tuple[str, ...]]:
-    """Clauses and the break marks between them (``len(clauses) == len(breaks) + 1``)."""
+@lru_cache(maxsize=8192)
+def _clauses(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Clauses and the break marks between them (``len(clauses) == len(breaks) + 1``).
+
+    Cached: the rhythm search splits the same headings once per candidate window.
+    """
     pieces = _BREAK_RE.split(text)
-    return pieces[0::2], tuple(pieces[1::2])
+    return tuple(pieces[0::2]), tuple(pieces[1::2])
 
 
 def _clause_len(clause: str) -> int:
-    return sum(1 for ch in clause if not _is_punct(ch))
+    """Characters of a clause that are not punctuation (the same count as :func:`_letters`)."""
+    return _letters(clause)
 
 
 def _rhythm_group(texts: Sequence[str]) -> str:
@@ -526,7 +638,12 @@ def rhythm(headings: Sequence[str]) -> str:
 
 def _run_score(cols: list[_Col]) -> int:
     """Sum of squared run lengths: a long shared word outweighs the same characters scattered."""
-    return sum(len(run) ** 2 for run in _runs(cols))
+    return _runs_score(_runs(cols))
+
+
+def _runs_score(runs: list[list[_Col]]) -> int:
+    """:func:`_run_score` of a profile already cut into runs."""
+    return sum(len(run) ** 2 for run in runs)
 
 
 def _exact_members(texts: Sequence[str]) -> tuple[list[int], list[_Col]] | None:
@@ -539,28 +656,33 @@ def _exact_members(texts: Sequence[str]) -> tuple[list[int], list[_Col]] | None:
     n = len(texts)
     if n < 2:
         return None
-    full = _profile(texts)
-    if _solid_cols(full, texts):
+    full, full_runs = _profile_runs(texts)
+    if _solid_runs(full_runs, texts):
         return list(range(n)), full
-    seeds: list[tuple[int, tuple[int, int], list[_Col]]] = []
+    seeds: list[tuple[int, tuple[int, int], list[_Col], list[list[_Col]]]] = []
     for i, j in combinations(range(n), 2):
-        cols = _profile([texts[i], texts[j]])
-        if _solid_cols(cols, [texts[i], texts[j]]):
-            seeds.append((-_run_score(cols), (i, j), cols))
+        pair = [texts[i], texts[j]]
+        cols, runs = _profile_runs(pair)
+        if _solid_runs(runs, pair):
+            seeds.append((-_runs_score(runs), (i, j), cols, runs))
     seeds.sort(key=lambda s: (s[0], s[1]))
     best: tuple[tuple[int, int, tuple[int, ...]], list[int], list[_Col]] | None = None
-    for _score, (i, j), cols in seeds[:_MAX_SEEDS]:
+    for _score, (i, j), cols, runs in seeds[:_MAX_SEEDS]:
         members = [i, j]
+        member_texts = [texts[i], texts[j]]
         for k in range(n):
             if k in members:
                 continue
-            trial = _prune(_add(cols, texts[k]), [texts[m] for m in [*members, k]])
-            if _solid_cols(trial, [texts[m] for m in [*members, k]]):
-                cols = trial
+            trial_texts = [*member_texts, texts[k]]
+            trial_runs = _prune_runs(_add(cols, texts[k]), trial_texts)
+            if _solid_runs(trial_runs, trial_texts):
+                cols = [col for run in trial_runs for col in run]
+                runs = trial_runs
                 members.append(k)
+                member_texts = trial_texts
         order = sorted(range(len(members)), key=lambda x: members[x])
         members_sorted = [members[x] for x in order]
-        key = (-len(members), -_run_score(cols), tuple(members_sorted))
+        key = (-len(members), -_runs_score(runs), tuple(members_sorted))
         if best is None or key < best[0]:
             cols_sorted = [(ch, tuple(pos[x] for x in order)) for ch, pos in cols]
             best = (key, members_sorted, cols_sorted)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 
@@ -261,3 +262,64 @@ def test_corpus_extra_every_file_yields_clean_articles() -> None:
     assert any(n.startswith("cpc_congress_03") for n in flagged)
     assert any(n.startswith("gwr_national_1954") for n in flagged)
     assert not any(n.startswith(("prov", "xi2020", "cpc_congress_2")) for n in flagged)
+
+
+# --- fast paths give the results of the plain rules ----------------------------------------------
+
+
+def _unify_reference(text: str) -> str:
+    """The rule of unify_punctuation written character by character, as it was first written."""
+    from drafter.corpus import _CJKISH, _PUNCT, _paren
+
+    text = re.sub(r"\(([^()]{0,60})\)", _paren, text)
+    chars = list(text)
+    for i, c in enumerate(chars):
+        if c in _PUNCT:
+            before = chars[i - 1] if i else ""
+            after = chars[i + 1] if i + 1 < len(chars) else ""
+            if before.isdigit() and after.isdigit():
+                continue
+            if (before and _CJKISH.match(before)) or (after and _CJKISH.match(after)):
+                chars[i] = _PUNCT[c]
+    return "".join(chars)
+
+
+def test_unify_punctuation_matches_the_character_rule() -> None:
+    rng = random.Random(5)
+    alphabet = list(",:;?!()（）1２a中文 \u3000“”²x，")
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 14)))
+        assert unify_punctuation(text) == _unify_reference(text), text
+    # a run of marks after Chinese text turns full width as a whole, each seeing the one before it
+    assert unify_punctuation("好,,a") == "好，，a"
+    assert unify_punctuation("1,,2") == "1,,2"
+
+
+def test_quick_checks_never_skip_a_match() -> None:
+    from drafter.corpus import (
+        _ELLIPSIS,
+        _STRONG_DEBRIS,
+        _may_be_banner,
+        _strip_ellipsis,
+        normalize_chars,
+        squash,
+    )
+
+    for line in ("VIP专享", "vİp", "ıcp备12345号", "本站声明", "编辑:张三"):
+        assert _STRONG_DEBRIS.search(line) and _may_be_banner(line)
+    assert not _may_be_banner("正文内容，没有横幅")
+    for line in ("未完待续……", "未完。。 ", "句末。", "a..\t", "a.", "…", ""):
+        assert _strip_ellipsis(line) == _ELLIPSIS.sub("", line)
+    assert normalize_chars("ＧＤＰ增长５％\u00a0〝好〞\u200b") == "GDP增长5％ “好”"
+    assert squash("a ,b\u3000\n c") == "a，bc"
+
+
+def test_detect_flags_quick_check_agrees_with_conversion() -> None:
+    import zhconv
+
+    from drafter.corpus import _may_convert
+
+    for text in ("从第一届全国人民代表大会第三次会议闭幕以来", "我們這個國家的發展", "沈默是金", "反覆强调", ""):
+        if not _may_convert(text):
+            assert zhconv.convert(text, "zh-cn") == text
+    assert _may_convert("我們這個國家")

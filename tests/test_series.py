@@ -347,3 +347,17 @@ def test_series_members_fit_their_skeleton(headings):
 @given(_short)
 def test_normalize_is_idempotent(text):
     assert normalize(normalize(text)) == normalize(text)
+
+
+def test_matching_blocks_equal_difflib() -> None:
+    from difflib import SequenceMatcher
+
+    from drafter.series import _matching_blocks
+
+    rng = random.Random(3)
+    for _ in range(5000):
+        alphabet = rng.choice(["ab", "abc", "加强党的领导，", "的一是"])
+        a = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 14)))
+        b = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 14)))
+        expected = tuple(tuple(m) for m in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks())
+        assert _matching_blocks(a, b) == expected, (a, b)

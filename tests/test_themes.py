@@ -257,3 +257,20 @@ def test_extra_corpus_themes(lexicons) -> None:  # type: ignore[no-untyped-def]
     assert {"扶贫", "贫困"} <= set(lex.expansion)
     with pytest.raises(DrafterError, match="相近的主题"):
         T.resolve(index, "区块链", lexicons)
+
+
+def test_piecewise_normalisation_equals_nfkc() -> None:
+    import unicodedata
+
+    rng = random.Random(11)
+    pieces = ["发展", "，", "。", "ＧＤＰ", "１２", "\u0301", "e\u0301", "㈠", "\uf900", "ﬁ", " ", "\u3000", "（）", "A"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 60)))
+        assert T._norm(text) == unicodedata.normalize("NFKC", text), text
+
+
+def test_count_terms_ignores_term_order_and_blanks() -> None:
+    text = "青少年和少年，少年先锋队，青少年"
+    assert T.count_terms(text, ["少年", "青少年", "少年先锋队", "先锋"]) == {"青少年": 2, "少年": 1, "少年先锋队": 1}
+    # the same list in another order and with blanks gives the same counts
+    assert T.count_terms(text, ["先锋", "", "少年先锋队", "青少年", "少年"]) == T.count_terms(text, ["少年", "青少年", "少年先锋队", "先锋"])
