@@ -153,7 +153,8 @@ def split_run_on(line: str) -> list[str]:
     out: list[str] = []
     for part in parts:
         part = part.strip()
-        while len(part) > RUN_ON:
+        # a long part, or a numbered heading glued to its first sentence by one space
+        while len(part) > RUN_ON or (HEADING_START.match(part) and len(part) > _TITLE_MAX):
             m = _LEAD_SEGMENT.match(part) if " " in part or "\t" in part else None
             if not m:
                 break
