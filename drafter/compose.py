@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from drafter.draft import Draft, Item, Section
@@ -732,4 +732,4 @@ def new(
     return compose(ctx, theme, genre, points, seed, title, occasion, length)
 
 
-__all__ = ["compose", "genre_of", "new", "replace"]
+__all__ = ["compose", "genre_of", "new"]
