@@ -307,16 +307,6 @@ def _merge_shapes(per_article: Iterable[tuple[str, dict[str, Any]]]) -> dict[str
     return result
 
 
-def iter_analyses(root: Path, keys: dict[str, str]) -> Iterator[dict[str, Any]]:
-    """The per-file summaries in file-name order (streamed: one file in memory at a time)."""
-    from drafter.atomic import read_json
-
-    for name in sorted(keys):
-        data = read_json(root / "files" / summary_name(keys[name]))
-        if isinstance(data, dict):
-            yield data
-
-
 SOURCE_CAP = 500
 """Provenances kept per bank entry: the smallest ones, so any order of merging keeps the same set.
 
