@@ -236,8 +236,10 @@ def refill(series: Any, mat: Material, n: int, rng: random.Random) -> HeadingSet
     if len(nouns) != 1:
         return None
     slot = nouns[0]
+    if not any(mat.about(f) for f in series.slots.get(slot, ())):
+        return None  # the slot must be where the examples put their topic, or a term reads wrong there
     lens = [len(f) for f in series.slots.get(slot, ())] or [4]
-    pool = _theme_fillers(mat, 2, max(lens) + 4, long_slot=sum(lens) / len(lens) >= 6)
+    pool = _theme_fillers(mat, max(2, min(lens) // 3), max(lens) + 4, long_slot=sum(lens) / len(lens) >= 6)
     if len(pool) < n:
         return None
     picks = rng.sample(pool[: max(n + 3, 8)], n)
@@ -277,6 +279,18 @@ def whole_series(series: Any, mat: Material, n: int, rng: random.Random, quotabl
     return HeadingSet(texts, tuple(srcs[i] for i in chosen), f"series:{series.skeleton}")
 
 
+_NOT_A_POINT = re.compile(
+    r"[一二三四五六七八九十两]{2}|[一二三四五六七八九十两几][大个项条点类种批]|^关于|^(?:我们|这|其|但)|"
+    r"(?:不足|较少|较多|不够|不强|不高|不优|薄弱|滞后|偏低|偏弱|下降|困难)$"
+)
+"""Clauses that are no sub-point title: counts (六大领域), topic labels (关于…), pronoun starts, and
+statements of a shortcoming (创新能力不足), which list problems rather than tasks."""
+
+
+def _clause_ok(part: str) -> bool:
+    return not NUMBER.search(part) and not _NOT_A_POINT.search(part)
+
+
 def _clauses(mat: Material, quotable_files: set[str], fine: bool = False, limit: int = 60) -> list[tuple[str, str]]:
     """Short verb-object clauses (4–8 characters) from headings of the theme's articles: sub-point titles.
 
@@ -296,7 +310,7 @@ def _clauses(mat: Material, quotable_files: set[str], fine: bool = False, limit:
             src = f"{art['file']}#{art['positions'][h['paragraph'] - 1]}"
             for part in re.split(splitter, h["text"]):
                 part = part.strip("“”")
-                if 4 <= len(part) <= 8 and re.fullmatch(r"[\u4e00-\u9fff]+", part) and not NUMBER.search(part) and not re.search(r"[一二三四五六七八九十]{2}", part):
+                if 4 <= len(part) <= 8 and re.fullmatch(r"[\u4e00-\u9fff]+", part) and _clause_ok(part):
                     if part not in out:
                         out[part] = src
                         rank[part] = 2 * mat.hits(part) + 1 / (1 + pos) + h["text"].count(part)
@@ -318,6 +332,10 @@ def _clause_pairs(clauses: list[tuple[str, str]], n: int, rng: random.Random) ->
     group = by_len[rng.choice(lengths)]
     picks = rng.sample(group, 2 * n)
     heads = tuple(f"{picks[2 * i][0]}，{picks[2 * i + 1][0]}" for i in range(n))
+    for i in range(n):  # 坚持高质量发展，紧盯高质量发展: two halves saying the same thing
+        a, b = picks[2 * i][0], picks[2 * i + 1][0]
+        if any(a[j : j + 3] in b for j in range(len(a) - 2)):
+            return None
     if not _parallel(heads):
         return None
     return HeadingSet(heads, ("",) * n, "clauses")
@@ -587,7 +605,7 @@ def compose(
     pool = composed or mined or [_fallback_headings(mat, points, rng)]
     refills = [c for c in composed if c.how.startswith("skeleton")]
     pairs = [c for c in composed if not c.how.startswith("skeleton")]
-    if len(mined) >= 4 and rng.random() < 0.6:
+    if len(mined) >= 4 and rng.random() < 0.85:
         primary = rng.choice(mined)  # a large corpus has real series on the theme: prefer them
     else:
         primary = rng.choice(refills if refills and (not pairs or rng.random() < 0.5) else pool)
