@@ -142,7 +142,7 @@ def gather(ctx: Any, theme: str, genre: str) -> Material:
     blocked = {s for aid, t in texts.items() if t["article"].get("flags") for s in [t["article"]["file"]]}
     phrases = [p for p in phrases if not any(s.split("#")[0] in blocked for s in p.sources)]
     user = [e for c in ("四字格", "提法", "引语", "开头", "过渡", "结尾", "句子") for e in added(read_banks(ctx.banks), c, name)]
-    series = [s for s in ctx.model.series]
+    series = ctx.model.series_for(name)
     chains = theme_chains(ctx, name, quotable) if quotable else None
     titles = {t["article"]["file"]: t["article"]["title"] for t in texts.values()}
     for a in ctx.model.articles:

@@ -544,7 +544,7 @@ def reduce(
         inputs=inputs,
         articles=tuple(articles),
         shapes=_merge_shapes(shapes),
-        series=tuple(merged),
+        series_rows=tuple(s.to_dict() for s in merged),
         phrase_rows=phrase_rows,
         themes=index.to_dict(),
     )

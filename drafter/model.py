@@ -87,10 +87,34 @@ class Model:
     inputs: dict[str, Any]
     articles: tuple[ArticleInfo, ...]
     shapes: dict[str, Any] = field(default_factory=dict)
-    series: tuple[Any, ...] = ()
+    series_rows: tuple[dict[str, Any], ...] = ()
     phrase_rows: tuple[dict[str, Any], ...] = ()
     themes: dict[str, Any] = field(default_factory=dict)
     schema: int = SCHEMA
+
+    @cached_property
+    def series(self) -> tuple[Any, ...]:
+        """Every parallel-heading skeleton as :class:`~drafter.series.Series` (parsed on first use)."""
+        from drafter.series import Series
+
+        return tuple(Series.from_dict(r) for r in self.series_rows)
+
+    def series_for(self, theme: str, others: int = 60) -> list[Any]:
+        """The skeletons found in articles about ``theme``, then the ``others`` with the most
+        constant words: all a draft looks at, without parsing a large corpus's whole list."""
+        from drafter.series import Series
+
+        own = [r for r in self.series_rows if theme in r.get("themes", ())]
+        rest = sorted((r for r in self.series_rows if theme not in r.get("themes", ())), key=lambda r: -r.get("coverage", 0.0))
+        return [Series.from_dict(r) for r in own + rest[:others]]
+
+    @cached_property
+    def _phrase_files(self) -> dict[str, list[int]]:
+        index: dict[str, list[int]] = {}
+        for i, row in enumerate(self.phrase_rows):
+            for f in dict.fromkeys(s.split("#", 1)[0] for s in row["sources"]):
+                index.setdefault(f, []).append(i)
+        return index
 
     @cached_property
     def phrases(self) -> tuple[Any, ...]:
@@ -107,7 +131,8 @@ class Model:
         """Bank entries with a source in one of ``files`` (converted only for those)."""
         from drafter.phrases import Phrase
 
-        return [Phrase.from_dict(p) for p in self.phrase_rows if any(s.split("#", 1)[0] in files for s in p["sources"])]
+        rows = sorted({i for f in files for i in self._phrase_files.get(f, ())})
+        return [Phrase.from_dict(self.phrase_rows[i]) for i in rows]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -116,22 +141,20 @@ class Model:
             "inputs": self.inputs,
             "articles": [a.to_dict() for a in self.articles],
             "shapes": self.shapes,
-            "series": [s.to_dict() for s in self.series],
+            "series": list(self.series_rows),
             "phrases": list(self.phrase_rows),
             "themes": self.themes,
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Model:
-        from drafter.series import Series
-
         return cls(
             schema=int(d["schema"]),
             corpus=d["corpus"],
             inputs=d["inputs"],
             articles=tuple(ArticleInfo.from_dict(a) for a in d["articles"]),
             shapes=d.get("shapes", {}),
-            series=tuple(Series.from_dict(s) for s in d.get("series", [])),
+            series_rows=tuple(d.get("series", [])),
             phrase_rows=tuple(d.get("phrases", [])),
             themes=d.get("themes", {}),
         )
