@@ -56,8 +56,12 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes | str) -> None:
+def atomic_write(path: Path, data: bytes | str, *, durable: bool = True) -> None:
     """Replace ``path`` with ``data`` (``str`` is written as UTF-8) so readers see old or new, never half.
+
+    ``durable=False`` skips the fsyncs: the rename is still atomic for every reader, but a power
+    cut may lose the write.  That suits rebuildable cache entries written by the thousand, never a
+    writer's file.
 
     The folder is created if missing.  An existing file keeps its permission bits (a bank shared
     with colleagues keeps its group bits), and a file marked read-only is refused rather than
@@ -97,7 +101,8 @@ def atomic_write(path: Path, data: bytes | str) -> None:
             while view:
                 written = os.write(fd, view)
                 view = view[written:]
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
         finally:
             os.close(fd)
         if mode is not None and not hasattr(os, "fchmod"):
@@ -109,7 +114,8 @@ def atomic_write(path: Path, data: bytes | str) -> None:
         if isinstance(exc, OSError):
             raise _os_error(path, exc) from exc
         raise
-    fsync_dir(folder)
+    if durable:
+        fsync_dir(folder)
 
 
 def lock_path(path: Path) -> Path:
@@ -169,7 +175,7 @@ def read_json(path: Path) -> Any | None:
         return None
 
 
-def write_json(path: Path, obj: Any, *, indent: int | None = None) -> None:
+def write_json(path: Path, obj: Any, *, indent: int | None = None, durable: bool = True) -> None:
     """Write ``obj`` as UTF-8 JSON (Chinese kept readable, not ``\\u`` escaped), atomically."""
     text = json.dumps(obj, ensure_ascii=False, indent=indent)
-    atomic_write(path, text + "\n")
+    atomic_write(path, text + "\n", durable=durable)

@@ -245,8 +245,9 @@ def map_file(path: Path, name: str, terms: Sequence[str], root: Path, key: str) 
     from drafter.atomic import write_json
 
     data = analyse_file(path, name, terms)
-    write_json(root / "files" / key, texts_of(data))
-    write_json(root / "files" / summary_name(key), summarise(data))
+    # per-file entries are rebuildable cache: atomic but not fsynced (the model itself is)
+    write_json(root / "files" / key, texts_of(data), durable=False)
+    write_json(root / "files" / summary_name(key), summarise(data), durable=False)
     for hook in _map_hooks:
         hook(name)
     return str(data.get("error", ""))
