@@ -165,6 +165,7 @@ def mine(corpus: Path | None, jobs: int | None, force: bool, engine: str, schedu
         "series": len(model.series),
         "phrases": cats,
         "themes": {t["theme"]: t["article_count"] for t in _themes_of(model)},
+        "shapes": model.shapes,
         "model": str(model_path(folder)),
         "seconds": round(seconds, 2),
     }
@@ -175,6 +176,10 @@ def mine(corpus: Path | None, jobs: int | None, force: bool, engine: str, schedu
     click.echo(f"排比标题骨架：{summary['series']} 个")
     click.echo("词库：" + "，".join(f"{k} {v}" for k, v in cats.items()))
     click.echo("主题：" + "，".join(f"{k} {v} 篇" for k, v in summary["themes"].items()))
+    for genre, shape in model.shapes.items():
+        points = "、".join(f"{k} 点×{v}" for k, v in shape.get("points", {}).items()) or "无"
+        families = "、".join(list(shape.get("families", {}))[:3]) or "无"
+        click.echo(f"提纲（{genre}，{shape.get('articles', 0)} 篇）：一级要点 {points}；常用序号 {families}；标题中位长度 {shape.get('heading_length', {}).get('median', 0)} 字")
     click.echo(f"模型：{summary['model']}（用时 {summary['seconds']} 秒）")
 
 
