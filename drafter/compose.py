@@ -568,8 +568,14 @@ def _title(mat: Material, genre: str, rng: random.Random, title: str | None, occ
         return main.strip(), sub.strip()
     if genre == "speech":
         return f"在{occasion or mat.theme + '工作会议'}上的讲话", ""
+    # two four-character phrases in the manner of 百年峥嵘展风华 扬帆起航筑梦行: those standing as a
+    # clause of their own in the theme's headings first (砥砺奋进、笃行不怠), then dictionary idioms
+    # frequent in its articles
+    quotable = {t["article"]["file"] for t in mat.articles.values() if not t["article"].get("flags")}
+    standalone = {c for c, _src in _clauses(mat, quotable, fine=True) if len(c) == 4}
     found = [p for p in mat.phrases if p.category == "四字格" and len(p.text) == 4 and not NUMBER.search(p.text)]
-    idioms = sorted({p.text for p in found if p.origin == "dict"}) or sorted({p.text for p in found})
+    ranked = sorted({p.text: p for p in found}.values(), key=lambda p: (p.text not in standalone, p.origin != "dict", -p.count, p.text))
+    idioms = [p.text for p in ranked[:8]]
     main = " ".join(rng.sample(idioms, 2)) if len(idioms) >= 2 else f"做好新时代{mat.theme}工作"
     if genre == "reflection":
         return main, f"学习{mat.theme}工作有关要求的体会"
