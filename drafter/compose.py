@@ -280,7 +280,7 @@ def whole_series(series: Any, mat: Material, n: int, rng: random.Random, quotabl
 
 
 _NOT_A_POINT = re.compile(
-    r"[一二三四五六七八九十两]{2}|[一二三四五六七八九十两几][大个项条点类种批]|^关于|^(?:我们|这|其|但|不|没|未|无)|"
+    r"[一二三四五六七八九十两]{2}|[一二三四五六七八九十两几][大个项条点类种批]|^关于|^(?:我们|这|其|但|不能|不得|不会|不是|没有|未能|无法)|"
     r"(?:不足|较少|较多|不够|不强|不高|不优|薄弱|滞后|偏低|偏弱|下降|困难)$"
 )
 """Clauses that are no sub-point title: counts (六大领域), topic labels (关于…), pronoun starts, and
