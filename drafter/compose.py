@@ -421,12 +421,15 @@ def pick_sentence(mat: Material, rng: random.Random, words: str, role: str | Non
         pool = [s for s in pool if s.hits]
     if not pool:
         return None
-    chars = set(re.sub(r"[^\u4e00-\u9fff]", "", words))
+    # overlap in character pairs, not single characters: 用好友城资源 should find sentences with
+    # 友城 and 资源, not any sentence sharing 用 and 好
+    han = re.sub(r"[^\u4e00-\u9fff]", "", words)
+    pairs = {han[i : i + 2] for i in range(len(han) - 1)}
 
     def score(s: Sentence) -> float:
-        overlap = len(chars & set(s.text)) / (len(chars) or 1)
+        overlap = sum(1 for p in pairs if p in s.text) / (len(pairs) or 1)
         figures = 2.0 if NUMBER.search(s.text) else 0.0
-        return s.hits + 3 * overlap - figures + rng.random()
+        return min(s.hits, 3) + 6 * overlap - figures + rng.random()
 
     best = max(pool, key=score)
     mat.used.add(best.text)
