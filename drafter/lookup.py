@@ -40,7 +40,7 @@ def theme_lexicon(ctx: Context, theme: str) -> tuple[Any, Any]:
     return lexicon, index
 
 
-def article_themes(ctx: Context, index: Any, article_ids: set[str]) -> list[str]:
+def article_themes(index: Any, article_ids: set[str]) -> list[str]:
     """Themes any of these articles is about (score at or above the index's threshold)."""
     return sorted(t for t in index.lexicons if any(index.about(a, t) for a in article_ids))
 
@@ -77,7 +77,7 @@ def bank_entries(
             if p.category != c or p.text in removed:
                 continue
             ids = {a.id for a in (ctx.model.article_at(s) for s in p.sources) if a}
-            themes = article_themes(ctx, index, ids)
+            themes = article_themes(index, ids)
             out.append({**p.to_dict(), "themes": themes, "user": False})
         for e in added(user, c):
             out.append(
@@ -102,17 +102,16 @@ def bank_entries(
 
 def series_entries(ctx: Context, theme: str | None = None) -> list[dict[str, Any]]:
     """Series skeletons (exact ones first), optionally only those found in articles about a theme."""
-    rows = [s.to_dict() for s in ctx.model.series]
+    rows = list(ctx.model.series_rows)
     if theme:
-        lexicon, _index = theme_lexicon(ctx, theme)
+        lexicon, index = theme_lexicon(ctx, theme)
         if any(lexicon.name in r["themes"] for r in rows):
             rows = [r for r in rows if lexicon.name in r["themes"]]
         else:  # an ad-hoc theme: series from articles scoring for it
-            _lex, index = theme_lexicon(ctx, theme)
             keep = []
             for r in rows:
                 ids = {a.id for a in (ctx.model.article_at(s) for s in r["sources"]) if a}
-                if lexicon.name in article_themes(ctx, index, ids):
+                if lexicon.name in article_themes(index, ids):
                     keep.append(r)
             rows = keep
     return rows

@@ -169,10 +169,18 @@ class Model:
         """The article a ``FILE#N`` provenance points into."""
         file, _, pos = source.rpartition("#")
         n = int(pos) if pos.isdigit() else 0
-        for a in self.articles:
-            if a.file == file and a.span[0] <= n <= a.span[1]:
+        for a in self._articles_by_file.get(file, ()):
+            if a.span[0] <= n <= a.span[1]:
                 return a
         return None
+
+    @cached_property
+    def _articles_by_file(self) -> dict[str, list[ArticleInfo]]:
+        """Articles grouped by file: bank listings resolve thousands of sources."""
+        by_file: dict[str, list[ArticleInfo]] = {}
+        for a in self.articles:
+            by_file.setdefault(a.file, []).append(a)
+        return by_file
 
     def theme_index(self) -> Any:
         """The :class:`drafter.themes.ThemeIndex` (parsed on demand: most commands need it)."""
