@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import secrets
 import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from drafter.errors import DrafterError
 
@@ -170,12 +171,18 @@ def read_json(path: Path) -> Any | None:
     except OSError as exc:
         raise _os_error(path, exc, "读取") from exc
     try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        # orjson parses several times faster than json and rejects invalid UTF-8 the same way; the
+        # cache is read whole on every mine, so this is a good part of a re-mine's time
+        return orjson.loads(raw)
+    except (orjson.JSONDecodeError, RecursionError):
         return None
 
 
-def write_json(path: Path, obj: Any, *, indent: int | None = None, durable: bool = True) -> None:
+def dumps(obj: Any, *, indent: bool = False) -> bytes:
+    """``obj`` as UTF-8 JSON bytes, Chinese unescaped; the same object always gives the same bytes."""
+    return orjson.dumps(obj, option=orjson.OPT_INDENT_2 if indent else 0)
+
+
+def write_json(path: Path, obj: Any, *, indent: bool = False, durable: bool = True) -> None:
     """Write ``obj`` as UTF-8 JSON (Chinese kept readable, not ``\\u`` escaped), atomically."""
-    text = json.dumps(obj, ensure_ascii=False, indent=indent)
-    atomic_write(path, text + "\n", durable=durable)
+    atomic_write(path, dumps(obj, indent=indent) + b"\n", durable=durable)

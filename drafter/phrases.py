@@ -701,8 +701,12 @@ def _body(paragraphs: tuple[str, ...]) -> list[int]:
 _SALUTE = re.compile(r"^[^。！？：:]{1,30}[：:]")
 
 
-def _mine_rows(article: Article) -> list[_Row]:
-    """Every entry of one article, one row per occurrence, before merging."""
+def _mine_rows(article: Article, tagged: Sequence[list[tuple[str, str]]] | None = None) -> list[_Row]:
+    """Every entry of one article, one row per occurrence, before merging.
+
+    ``tagged`` is :func:`~drafter.segment.tag` of each paragraph when the caller has it already (the
+    map step segments a paragraph once for phrases, theme words and Markov tokens).
+    """
     if not article.quotable:
         return []
     genre = article.genre
@@ -724,7 +728,7 @@ def _mine_rows(article: Article) -> list[_Row]:
         src = article.source(i)
         debris = _debris_test(para)
         clean = debris is _no_debris
-        for text, origin in _mine_idioms(para, _Tokens(tag(para))):
+        for text, origin in _mine_idioms(para, _Tokens(tag(para) if tagged is None else tagged[i])):
             if clean or not debris(text):
                 rows.append(("四字格", text, "", src, "", "", "", "", origin))
         spans = sentence_spans(para)
@@ -763,11 +767,17 @@ def _mine_rows(article: Article) -> list[_Row]:
 
 
 def _merge_rows(rows: Iterable[_Row]) -> list[Phrase]:
-    """:func:`merge_phrases` of the rows as one-occurrence entries, each merged entry built once.
+    """:func:`merge_phrases` of the rows as one-occurrence entries, each merged entry built once."""
+    out = [
+        Phrase(cat, text, count, (src,) if srcs is None else tuple(sorted(srcs)), speaker, verb, context, genre, role, origin)
+        for (cat, text, speaker, src, verb, context, genre, role, _o), count, srcs, origin in _merged(rows)
+    ]
+    return sorted(out, key=_sort_key)
 
-    Per key: the row whose (source, verb, context, genre, role) sorts first, the number of rows,
-    the set of sources (made only once a second row arrives) and the origin.
-    """
+
+def _merged(rows: Iterable[_Row]) -> list[tuple[_Row, int, set[str] | None, str]]:
+    """Rows of one key merged: the row whose (source, verb, context, genre, role) sorts first, the
+    number of rows, the set of sources (made only once a second row arrives) and the origin."""
     acc: dict[tuple[str, str, str], list[Any]] = {}
     for row in rows:
         key = row[:3]
@@ -784,27 +794,24 @@ def _merge_rows(rows: Iterable[_Row]) -> list[Phrase]:
         a[2].add(row[3])
         if row[8] == "dict" or not a[3]:
             a[3] = row[8]
+    return [tuple(a) for a in acc.values()]  # type: ignore[misc]
+
+
+def article_rows(article: Article, tagged: Sequence[list[tuple[str, str]]] | None = None) -> list[list[Any]]:
+    """:func:`mine_article` as positional rows ``[category, text, count, sources, speaker, verb,
+    context, genre, role, origin]`` in the same order: what the map step stores, built without a
+    :class:`Phrase` per entry."""
     out = [
-        Phrase(
-            cat,
-            text,
-            count,
-            (src,) if srcs is None else tuple(sorted(srcs)),
-            speaker,
-            verb,
-            context,
-            genre,
-            role,
-            origin,
-        )
-        for (cat, text, speaker, src, verb, context, genre, role, _o), count, srcs, origin in acc.values()
+        [cat, text, count, [src] if srcs is None else sorted(srcs), speaker, verb, context, genre, role, origin]
+        for (cat, text, speaker, src, verb, context, genre, role, _o), count, srcs, origin in _merged(_mine_rows(article, tagged))
     ]
-    return sorted(out, key=_sort_key)
+    out.sort(key=lambda r: (_ORDER.get(r[0], len(_ORDER)), -r[2], r[1], r[4]))
+    return out
 
 
-def mine_article(article: Article) -> list[Phrase]:
+def mine_article(article: Article, tagged: Sequence[list[tuple[str, str]]] | None = None) -> list[Phrase]:
     """All phrase-bank entries of one article, merged within the article (the map step)."""
-    return _merge_rows(_mine_rows(article))
+    return _merge_rows(_mine_rows(article, tagged))
 
 
 # ---------------------------------------------------------------------------------------------------

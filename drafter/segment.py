@@ -67,7 +67,7 @@ def tag(text: str) -> list[tuple[str, str]]:
     """Split text into ``(word, pos)`` pairs with jieba's tag set (``i`` idiom, ``l`` fixed phrase, …)."""
     name, mod = _engine()
     if name == "rjieba":
-        return [(w, t) for w, t in mod.tag(text)]
+        return mod.tag(text)  # already a fresh list of (word, tag) tuples
     import jieba.posseg
 
     return [(p.word, p.flag) for p in jieba.posseg.cut(text)]

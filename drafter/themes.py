@@ -25,22 +25,23 @@ Everything is deterministic: inputs are processed in sorted order and ties break
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from hashlib import sha1
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drafter.errors import DrafterError
 from drafter.segment import cut
 
-if TYPE_CHECKING:  # the drafting path reads themes without loading the cleaning rules
-    from drafter.corpus import Article
+if TYPE_CHECKING:
+    from drafter.corpus import Article  # the drafting path reads themes without loading the cleaning rules
+    from drafter.termtable import TermTable
 
 try:  # pragma: no cover - which branch runs depends on the interpreter
     import tomllib
@@ -73,8 +74,6 @@ ABOUT_SCORE = 5.0
 #: ad-hoc theme is one word) gets a proportionally lower bar, as it has fewer words to be found by,
 #: and proportionally lower caps on broad and learned terms, so those alone never clear the bar.
 FULL_LEXICON = 5
-#: A learned term must be at least this many times more frequent in the theme's articles than overall.
-MIN_LIFT = 1.5
 #: How many learned terms a theme keeps.
 EXPANSION_SIZE = 30
 #: Texts shorter than this are judged by hits, not density (a heading, a sentence, a paragraph).
@@ -365,15 +364,56 @@ def _count_plan(terms: frozenset[str]) -> tuple[tuple[str, tuple[tuple[str, int]
     )
 
 
+@lru_cache(maxsize=64)
+def _automaton(terms: frozenset[str]) -> tuple[Any, frozenset[str]]:
+    """An Aho-Corasick automaton of the terms, and the terms whose occurrences can overlap.
+
+    One pass of the automaton finds every occurrence of every term; a ``str.count`` per term (a
+    few hundred passes over each article) was half the cost of counting an article's words.
+    """
+    import ahocorasick
+
+    auto = ahocorasick.Automaton()
+    for t in sorted(terms):
+        auto.add_word(t, t)
+    auto.make_automaton()
+    # a term can overlap itself only if some proper prefix of it is also its suffix (哈哈哈)
+    bordered = frozenset(t for t in terms if any(t[:k] == t[-k:] for k in range(1, len(t))))
+    return auto, bordered
+
+
+def _raw_counts(text: str, terms: frozenset[str]) -> dict[str, int]:
+    """``text.count(t)`` for every term that occurs: non-overlapping occurrences, leftmost first."""
+    auto, bordered = _automaton(terms)
+    ends: dict[str, list[int]] = {}
+    for end, t in auto.iter(text):
+        ends.setdefault(t, []).append(end)
+    raw: dict[str, int] = {}
+    for t, found in ends.items():
+        if t in bordered:
+            n, free = 0, -1  # free: the first index a next occurrence may start at
+            for end in found:  # ends arrive in increasing order, as str.count scans
+                if end - len(t) + 1 >= free:
+                    n, free = n + 1, end + 1
+            raw[t] = n
+        else:
+            raw[t] = len(found)
+    return raw
+
+
 def count_terms(text: str, terms: Iterable[str]) -> dict[str, int]:
     """Occurrences of each term in ``text``, each occurrence credited to the longest term covering it.
 
     ``青少年`` is not also counted as ``少年``: a term's raw count minus what its longer containing
     terms already claimed.  Only terms that occur are returned.
     """
+    wanted = frozenset(t for t in terms if t)
+    if not wanted:
+        return {}
+    raw = _raw_counts(text, wanted)
     final: dict[str, int] = {}
-    for t, containers in _count_plan(frozenset(t for t in terms if t)):
-        n = text.count(t)
+    for t, containers in _count_plan(wanted):
+        n = raw.get(t, 0)
         if n:
             for u, times in containers:
                 claimed = final[u]
@@ -443,17 +483,33 @@ def terms_key(terms: Iterable[str]) -> str:
     return sha1("\n".join(sorted(set(terms))).encode("utf-8")).hexdigest()[:16]
 
 
-def article_terms(article: Article, terms: Iterable[str] | None = None) -> TermStats:
+def article_terms(
+    article: Article, terms: Iterable[str] | None = None, words: Sequence[Sequence[str]] | None = None
+) -> TermStats:
     """Count the words of one article (title and paragraphs) and the seed terms in it.
 
     ``terms`` defaults to every term of the shipped lexicons; pass :func:`lexicon_terms` of the
-    writer's lexicons to count their own terms exactly.
+    writer's lexicons to count their own terms exactly.  Words are counted line by line (title,
+    then each paragraph), so a heading never fuses with the next paragraph into one word;
+    ``words`` is :func:`~drafter.segment.cut` of those lines when the caller has it already.
     """
     seed_terms, seed_key = _seed_terms(None if terms is None else tuple(terms))
-    text = _prepare("\n".join((article.title,) + tuple(article.paragraphs)), "traditional" in article.flags)
-    # Each distinct word is judged once (an article repeats its words many times); Counter keeps
-    # first-occurrence order, so ``counts`` is built in the same order as word by word.
-    counts = {w: n for w, n in Counter(cut(text)).items() if _is_content_word(w)}
+    lines = (article.title,) + tuple(article.paragraphs)
+    text = _norm("\n".join(lines))
+    if "traditional" in article.flags or _looks_traditional(text):
+        import zhconv
+
+        text = zhconv.convert(text, "zh-cn")
+        converted = text.split("\n")
+        # the conversion maps text to text line for line; the given words are of the old spelling
+        lines, words = (tuple(converted), None) if len(converted) == len(lines) else ((text,), None)
+    if words is None or len(words) != len(lines):
+        words = [cut(line) for line in lines]
+    # PDF wraps leave spaces inside words: a line holding whitespace is segmented without it
+    per_line = (cut("".join(line.split())) if _WHITESPACE.search(line) else w for line, w in zip(lines, words))
+    # Each distinct word is judged once (an article repeats its words many times)
+    counts = {w: n for w, n in Counter(chain.from_iterable(per_line)).items() if _is_content_word(w)}
+    text = "".join(text.split())
     return TermStats(
         chars=len(text),
         tokens=sum(counts.values()),
@@ -461,6 +517,9 @@ def article_terms(article: Article, terms: Iterable[str] | None = None) -> TermS
         seed_counts=count_terms(text, seed_terms),
         seed_key=seed_key,
     )
+
+
+_WHITESPACE = re.compile(r"\s")
 
 
 @lru_cache(maxsize=16)
@@ -756,79 +815,8 @@ def _article_counts(stats: TermStats, term: str, counted: bool) -> int:
     )
 
 
-def _profile(stats: Mapping[str, TermStats]) -> tuple[dict[str, float], dict[str, int]]:
-    """The corpus as a background: each word's mean relative frequency, and its document frequency."""
-    background: dict[str, float] = {}
-    df: dict[str, int] = {}
-    n = max(len(stats), 1)
-    for aid in sorted(stats):
-        st = stats[aid]
-        if st.tokens:
-            for t, c in st.counts.items():
-                background[t] = background.get(t, 0.0) + c / st.tokens / n
-                df[t] = df.get(t, 0) + 1
-    return background, df
-
-
-def _expand(
-    members: Mapping[str, float],
-    stats: Mapping[str, TermStats],
-    background: Mapping[str, float],
-    exclude: set[str],
-    size: int,
-    document_frequency: Mapping[str, int] | None = None,
-) -> list[str]:
-    """Terms distinctive of the member articles (weighted by membership) against the whole corpus.
-
-    A term's weight is its weighted relative frequency in the theme articles, times the log of how
-    much more frequent it is there than in the corpus on average (its lift), times its inverse
-    document frequency, times the (weighted) share of member articles that use it: frequent, specific
-    to the theme, rare in the corpus and spread over the theme's articles beats any one alone.  The
-    coverage factor keeps out the names in two news reports' datelines; the IDF factor is what keeps the verbs every work report uses (加快, 实施, 提升) out of a theme
-    whose articles are mostly work reports.
-    """
-    total = sum(members.values())
-    if total <= 0:
-        return []
-    p_theme: dict[str, float] = {}
-    df: dict[str, int] = {}
-    coverage: dict[str, float] = {}
-    for aid in sorted(members):
-        st = stats[aid]
-        if st.tokens == 0:
-            continue
-        m = members[aid] / total
-        for t, c in st.counts.items():
-            p_theme[t] = p_theme.get(t, 0.0) + m * c / st.tokens
-            df[t] = df.get(t, 0) + 1
-            coverage[t] = coverage.get(t, 0.0) + m
-    # Present in a tenth of the members (at least two): one article's pet words (a province's name in
-    # its own work report) do not define a theme.
-    # With a single member there is no telling the theme's words from that article's own.
-    need = max(2, math.ceil(len(members) / 10))
-    n_articles = max(len(stats), 1)
-    df_all = document_frequency or {}
-    scored: list[tuple[float, str]] = []
-    for t, p in p_theme.items():
-        # Skip seed terms, their fragments (一带 of 一带一路) and their compounds (广大青年 of 青年):
-        # the seed count already covers those occurrences, the expansion is for new vocabulary.
-        if df[t] < need or t in exclude:
-            continue
-        # Background smoothed with one pseudo-article holding the theme's own rate, so a corpus that is
-        # all one theme still ranks its words by frequency instead of dividing by ~1.
-        bg = (background.get(t, 0.0) * n_articles + p) / (n_articles + 1)
-        ratio = p / bg
-        # the substring test against every seed term is the costly one, so it runs last
-        if ratio < MIN_LIFT or any(t in e or e in t for e in exclude):
-            continue
-        idf = math.log((n_articles + 1) / (df_all.get(t, 0) + 1)) + 0.1 if df_all else 1.0
-        scored.append((p * math.log(ratio) * idf * coverage[t], t))
-    scored.sort(key=lambda x: (-x[0], x[1]))
-    return [t for _s, t in scored[:size]]
-
-
 def build_themes(
-    stats: Mapping[str, TermStats],
+    stats: Mapping[str, TermStats] | TermTable,
     titles: Mapping[str, str],
     lexicons: Mapping[str, Lexicon],
 ) -> ThemeIndex:
@@ -841,76 +829,86 @@ def build_themes(
     a speech at a youth congress defines 青年.  Without the share, the theme most long reports touch
     would learn the vocabulary of long reports (加快, 实施, 提升) instead of its own.  Step 3 rescores
     every article with seed and learned terms and the title bonus.
+
+    ``stats`` is the stats by article id, or the same already laid out as a
+    :class:`~drafter.termtable.TermTable` (what the mining reduce builds, to keep a large corpus's
+    counts compact).
     """
-    ids = sorted(stats)
+    from drafter.termtable import TermTable
+
+    table = (stats if isinstance(stats, TermTable) else TermTable.of(stats)).build()
+    ids = table.ids
     names = sorted(lexicons)
     key = terms_key(lexicon_terms(lexicons))
-    background, df = _profile(stats)
-    articles = {aid: ArticleInfo(titles.get(aid, ""), stats[aid].chars, stats[aid].tokens) for aid in ids}
+    profile = table.profile()
+    articles = {aid: ArticleInfo(titles.get(aid, ""), int(table.chars[i]), int(table.tokens[i])) for i, aid in enumerate(ids)}
+    slow: dict[int, TermStats] = {}
 
-    seed_counts: dict[str, dict[str, dict[str, int]]] = {}
-    seed_scores: dict[str, dict[str, float]] = {}
+    def article_counts(i: int, weights: Iterable[str]) -> dict[str, int]:
+        found = table.seed_counts[i]
+        if table.seed_keys[i] == key:  # every seed term was counted exactly in the map step
+            return {t: c for t in weights if (c := found.get(t, 0))}
+        if i not in slow:  # counted for another term list: estimate the missing terms from words
+            slow[i] = TermStats(int(table.chars[i]), int(table.tokens[i]), table.counts_of(i), found, table.seed_keys[i])
+        return {t: c for t in weights if (c := _article_counts(slow[i], t, False))}
+
+    seed_counts: dict[str, list[dict[str, int]]] = {}
+    seed_scores: dict[str, list[float]] = {}
     for name in names:
         seed_lex = _without_expansion(lexicons[name])
-        weights = _weights_with_names(seed_lex)
-        seed_counts[name] = {}
-        seed_scores[name] = {}
-        for aid in ids:
-            st = stats[aid]
-            counted = st.seed_key == key
-            counts = {t: c for t in sorted(weights) if (c := _article_counts(st, t, counted))}
-            seed_counts[name][aid] = counts
-            seed_scores[name][aid] = _score(counts, seed_lex, st.chars, articles[aid].title)
+        weights = sorted(_weights_with_names(seed_lex))
+        seed_counts[name] = [article_counts(i, weights) for i in range(len(ids))]
+        seed_scores[name] = [
+            _score(seed_counts[name][i], seed_lex, int(table.chars[i]), articles[aid].title) for i, aid in enumerate(ids)
+        ]
 
     out_lex: dict[str, Lexicon] = {}
     scores: dict[str, dict[str, float]] = {}
     for name in names:
         lex = lexicons[name]
         members: dict[str, float] = {}
-        for aid in ids:
-            sc = seed_scores[name][aid]
+        for i, aid in enumerate(ids):
+            sc = seed_scores[name][i]
             if sc >= about_threshold(lex):
-                members[aid] = sc * sc / sum(seed_scores[n][aid] for n in names)
+                members[aid] = sc * sc / sum(seed_scores[n][i] for n in names)
         exclude = set(_weights_with_names(lex))
-        expansion = tuple(_expand(members, stats, background, exclude, EXPANSION_SIZE, df))
+        expansion = tuple(table.expand(members, exclude, EXPANSION_SIZE, profile))
         full = Lexicon(lex.name, lex.terms, lex.broad, lex.aliases, expansion, lex.origin)
         out_lex[name] = full
+        learned = [(t, table.column(t)) for t in expansion]
         theme_scores: dict[str, float] = {}
-        for aid in ids:
-            st = stats[aid]
-            counts = dict(seed_counts[name][aid])
-            for t in expansion:
-                if st.counts.get(t):
-                    counts[t] = st.counts[t]
-            sc = _score(counts, full, st.chars, articles[aid].title)
+        for i, aid in enumerate(ids):
+            counts = dict(seed_counts[name][i])
+            for t, col in learned:
+                if col.get(i):
+                    counts[t] = col[i]
+            sc = _score(counts, full, int(table.chars[i]), articles[aid].title)
             if sc > 0:
                 theme_scores[aid] = round(sc, 4)
         scores[name] = theme_scores
 
-    return ThemeIndex(out_lex, scores, articles, _postings(stats, ids))
+    return ThemeIndex(out_lex, scores, articles, _postings(table))
 
 
 def _without_expansion(lex: Lexicon) -> Lexicon:
     return Lexicon(lex.name, lex.terms, lex.broad, lex.aliases, (), lex.origin)
 
 
-def _postings(stats: Mapping[str, TermStats], ids: list[str]) -> dict[str, dict[str, int]]:
+def _postings(table: TermTable) -> dict[str, dict[str, int]]:
     """Term → article → count: seed terms (by substring) everywhere they occur, other words where an
     article uses them at least twice and three times in the corpus in all.
 
     A word an article uses once cannot make it *about* that word, so dropping those keeps the index
     small (a tenth of the full table) without changing what :func:`resolve` can find.
     """
-    vocab: dict[str, dict[str, int]] = {}
-    for aid in ids:
-        st = stats[aid]
-        for t, c in st.counts.items():
-            if c >= 2:
-                vocab.setdefault(t, {})[aid] = c
-        for t, c in st.seed_counts.items():
-            vocab.setdefault(t, {})[aid] = c
-    seeds = {t for aid in ids for t in stats[aid].seed_counts}
-    return {t: p for t, p in sorted(vocab.items()) if t in seeds or sum(p.values()) >= 3}
+    ids = table.ids
+    vocab = {t: {ids[r]: c for r, c in post.items()} for t, post in table.postings(min_count=2, min_total=3)}
+    for i, found in enumerate(table.seed_counts):
+        for t, c in found.items():
+            if t not in vocab:
+                vocab[t] = {ids[r]: n for r, n in table.column(t).items() if n >= 2}
+            vocab[t][ids[i]] = c
+    return dict(sorted(vocab.items()))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -993,10 +991,10 @@ def resolve(
     seed_scores = _score_from_vocab(bare, index.vocab, index.articles)
     members = {a: sc for a, sc in seed_scores.items() if sc >= about_threshold(bare)}
     if members and len(members) >= min(min_articles, len(index.articles)):
-        stats = _stats_from_vocab(index)
-        background, df = _profile(stats)
+        from drafter.termtable import TermTable
+
         exclude = {key} | set(_content_words(key))
-        expansion = tuple(_expand(members, stats, background, exclude, EXPANSION_SIZE // 2, df))
+        expansion = tuple(TermTable.of(_stats_from_vocab(index)).expand(members, exclude, EXPANSION_SIZE // 2))
         return Lexicon(key, (key,), (), (), expansion, "corpus")
     near = _closest(key, index)
     raise DrafterError(f"没有关于“{name}”的文章；相近的主题：{'、'.join(near)}。{hint}")

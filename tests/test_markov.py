@@ -302,3 +302,17 @@ def test_splices_mark_where_a_sentence_leaves_the_corpus() -> None:
     assert spans and all("|" in novelty_key(joined)[a:b] for a, b in spans)
     inside = "党的领导是外事工作迈上新台阶。"
     assert any("|" not in novelty_key(inside)[a:b] for a, b in idx.splices(inside))
+
+
+def test_sentence_tokens_reuse_the_paragraph_segmentation() -> None:
+    from drafter.segment import cut
+
+    paras = [p for _name, arts in load_files([ROOT / "corpus"]) for a in arts for p in a.paragraphs]
+    paras += ["他说：“我们要坚持。不能动摇！”然后离开。", 'ＧＤＰ增长 5%; "引号"。', "没有句末标点的标题"]
+    sliced = 0
+    for para in paras:
+        want = [M.tokenize(s) for s in M.sentences(para)]
+        assert M.sentence_tokens(para, cut(para)) == want, para
+        assert M.sentence_tokens(para) == want
+        sliced += M._NORMAL_RE.search(para) is None
+    assert sliced * 2 > len(paras)  # most paragraphs take the fast path

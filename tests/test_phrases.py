@@ -273,6 +273,17 @@ def test_within_article_merge_equals_merge_phrases(seed_articles: list[Article])
         assert [p.to_dict() for p in mine_article(art)] == [p.to_dict() for p in merge_phrases(plain)]
 
 
+def test_rows_are_the_merged_phrases_as_rows(seed_articles: list[Article]) -> None:
+    from drafter.phrases import _PHRASE_FIELDS, article_rows
+    from drafter.segment import tag
+
+    for art in [*seed_articles, speech()]:
+        want = [[getattr(p, f) if f != "sources" else list(p.sources) for f in _PHRASE_FIELDS] for p in mine_article(art)]
+        assert article_rows(art) == want
+        # a segmentation handed in by the caller gives the same rows
+        assert article_rows(art, [tag(p) for p in art.paragraphs]) == want
+
+
 def test_debris_cues_match_the_case_insensitive_pattern() -> None:
     from drafter.phrases import _DEBRIS, _STRONG_DEBRIS, _debris_test, has_debris
 

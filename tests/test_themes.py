@@ -274,3 +274,91 @@ def test_count_terms_ignores_term_order_and_blanks() -> None:
     assert T.count_terms(text, ["少年", "青少年", "少年先锋队", "先锋"]) == {"青少年": 2, "少年": 1, "少年先锋队": 1}
     # the same list in another order and with blanks gives the same counts
     assert T.count_terms(text, ["先锋", "", "少年先锋队", "青少年", "少年"]) == T.count_terms(text, ["少年", "青少年", "少年先锋队", "先锋"])
+
+
+def _count_terms_by_str_count(text: str, terms: list[str]) -> dict[str, int]:
+    """The definition count_terms implements, spelled out with one str.count per term."""
+    final: dict[str, int] = {}
+    for t in sorted({t for t in terms if t}, key=lambda t: (-len(t), t)):
+        n = text.count(t)
+        for u in final:
+            if len(u) > len(t) and t in u:
+                n -= final[u] * u.count(t)
+        final[t] = max(n, 0)
+    return {t: n for t, n in final.items() if n}
+
+
+def test_count_terms_matches_str_count_on_overlapping_terms() -> None:
+    # self-overlapping terms (哈哈), terms inside terms and terms sharing edges, on random strings
+    rng = random.Random(5)
+    alphabet = "青少年哈先锋"
+    for _ in range(4000):
+        terms = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 4))) for _ in range(rng.randint(1, 6))]
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert T.count_terms(text, terms) == _count_terms_by_str_count(text, terms), (text, terms)
+
+
+def test_count_terms_matches_str_count_on_a_real_report(lexicons) -> None:  # type: ignore[no-untyped-def]
+    text = "".join((EXTRA / "gwr_national_2014.txt").read_text(encoding="utf-8").split())
+    terms = list(T.lexicon_terms(lexicons))
+    got = T.count_terms(text, terms)
+    assert got == _count_terms_by_str_count(text, terms)
+    assert sum(got.values()) > 100
+
+
+def test_words_are_counted_line_by_line() -> None:
+    # a heading without punctuation must not fuse with the paragraph after it into one word
+    art = Article(file="x.txt", title="标题", paragraphs=("一、回顾", "过去一年，成绩显著。"), positions=(2, 3))
+    st = T.article_terms(art)
+    assert st.counts.get("回顾") == 1 and st.counts.get("过去") == 1 and "回顾过去" not in st.counts
+    # words handed in by the caller give the same stats as segmenting here
+    from drafter.segment import cut
+
+    assert T.article_terms(art, words=[cut(x) for x in (art.title, *art.paragraphs)]) == st
+
+
+def test_term_table_expansion_matches_a_plain_computation(seeds) -> None:  # type: ignore[no-untyped-def]
+    import math
+
+    from drafter.termtable import MIN_LIFT, TermTable
+
+    stats, _titles, _index = seeds
+    ids = sorted(stats)
+    members = {aid: 1.0 + k for k, aid in enumerate(ids[::2])}
+    exclude = {"青年", "外交"}
+    # the formula of TermTable.expand, one word at a time
+    n = len(ids)
+    background: dict[str, float] = {}
+    df_all: dict[str, int] = {}
+    for aid in ids:
+        st = stats[aid]
+        for t, c in st.counts.items():
+            background[t] = background.get(t, 0.0) + c / st.tokens / n
+            df_all[t] = df_all.get(t, 0) + 1
+    total = sum(members.values())
+    p: dict[str, float] = {}
+    df: dict[str, int] = {}
+    cov: dict[str, float] = {}
+    for aid in sorted(members):
+        st, m = stats[aid], members[aid] / total
+        for t, c in st.counts.items():
+            p[t] = p.get(t, 0.0) + m * c / st.tokens
+            df[t] = df.get(t, 0) + 1
+            cov[t] = cov.get(t, 0.0) + m
+    need = max(2, math.ceil(len(members) / 10))
+    scored = []
+    for t, pt in p.items():
+        ratio = pt / ((background[t] * n + pt) / (n + 1))
+        if df[t] < need or ratio < MIN_LIFT or any(t in e or e in t for e in exclude):
+            continue
+        idf = math.log((n + 1) / (df_all[t] + 1)) + 0.1
+        scored.append((pt * math.log(ratio) * idf * cov[t], t))
+    expected = [t for _s, t in sorted(scored, key=lambda x: (-x[0], x[1]))[:15]]
+    assert expected
+    assert TermTable.of(stats).expand(members, exclude, 15) == expected
+    # the order articles are added in does not show
+    backwards = TermTable()
+    for aid in reversed(ids):
+        st = stats[aid]
+        backwards.add(aid, st.counts, st.chars, st.tokens, st.seed_counts, st.seed_key)
+    assert backwards.expand(members, exclude, 15) == expected
