@@ -166,7 +166,7 @@ def analyse_file(path: Path, name: str, terms: Sequence[str]) -> dict[str, Any]:
     }
 
 
-LAYOUT = 2
+LAYOUT = 3
 """Bump when the split of an analysis into its text and summary files changes (caches are redone)."""
 
 _PHRASE_FIELDS = ("category", "text", "count", "sources", "speaker", "verb", "context", "genre", "role", "origin")
@@ -202,12 +202,32 @@ def summarise(analysis: dict[str, Any]) -> dict[str, Any]:
                 "id": a["id"],
                 "info": _article_info(art, a["id"]),
                 "shape": _shape_of(a["headings"]),
-                "terms": a["terms"],
+                "terms": _columns(a["terms"]),
                 "series": a["series"],
                 "phrases": a["phrases"],
             }
         )
     return {"v": ANALYSIS_VERSION, "layout": LAYOUT, "file": analysis.get("file", ""), "error": analysis.get("error", ""), "articles": out}
+
+
+def _columns(terms: dict[str, Any]) -> dict[str, Any]:
+    """Term stats with the word counts as one string of words and a list of counts.
+
+    Content words are Chinese characters only, so a tab never occurs in one.  A file's summary
+    then holds two values per article instead of thousands of keys, which is most of what reading
+    the summaries back costs.
+    """
+    counts = terms.get("counts", {})
+    return {**{k: v for k, v in terms.items() if k != "counts"}, "words": "\t".join(counts), "counts": list(counts.values())}
+
+
+def _word_columns(terms: dict[str, Any]) -> tuple[list[str], list[int]]:
+    """The words and counts of stored term stats (either form)."""
+    counts = terms.get("counts", [])
+    if isinstance(counts, dict):
+        return list(counts), list(counts.values())
+    words = terms.get("words", "")
+    return (words.split("\t") if words else []), counts
 
 
 def texts_of(analysis: dict[str, Any]) -> dict[str, Any]:
@@ -233,7 +253,13 @@ def summary_name(key: str) -> str:
 
 MapHook = Callable[[str], None]
 _map_hooks: list[MapHook] = []
-"""Called with the file name after each analysis is written (tests count re-analyses with it)."""
+"""Called in the mining process with the file name after each analysis is written, whichever
+process wrote it (tests count re-analyses with it)."""
+
+
+def _analysed(name: str) -> None:
+    for hook in _map_hooks:
+        hook(name)
 
 
 def map_file(path: Path, name: str, terms: Sequence[str], root: Path, key: str) -> str:
@@ -247,8 +273,6 @@ def map_file(path: Path, name: str, terms: Sequence[str], root: Path, key: str) 
     # per-file entries are rebuildable cache: atomic but not fsynced (the model itself is)
     write_json(root / "files" / key, texts_of(data), durable=False)
     write_json(root / "files" / summary_name(key), summarise(data), durable=False)
-    for hook in _map_hooks:
-        hook(name)
     return str(data.get("error", ""))
 
 
@@ -437,16 +461,6 @@ def _cap_series(items: list[Any], cap: int) -> list[Any]:
     return out
 
 
-def _compact_terms(d: dict[str, Any]) -> dict[str, Any]:
-    """An article's term stats without its one-off words, keys interned (large corpora only).
-
-    A word an article uses once barely moves its theme scores and never enters the postings, but
-    it is most of the entries: dropping it is what keeps a gigabyte's statistics in memory.
-    """
-    counts = {sys.intern(k): v for k, v in d.get("counts", {}).items() if v >= 2}
-    return {**d, "counts": counts, "seed_counts": {sys.intern(k): v for k, v in d.get("seed_counts", {}).items()}}
-
-
 def _cap_postings(index: Any, seeds: set[str], corpus_bytes: int) -> Any:
     """The theme index with rare words and the longest posting lists cut (large corpora only).
 
@@ -466,6 +480,118 @@ def _cap_postings(index: Any, seeds: set[str], corpus_bytes: int) -> Any:
     return ThemeIndex(index.lexicons, index.scores, index.articles, vocab)
 
 
+class Reduction:
+    """The reduce as a fold: per-file summaries (or full analyses) go in one at a time, in any order,
+    and :meth:`finish` gives the Model.
+
+    Folding lets the mining process merge each file as soon as a worker has analysed it, while the
+    pool is still busy with the others, instead of starting only when the last file is done.  Every
+    part is order-independent: articles and page shapes are kept per file and visited in file-name
+    order at the end, the phrase merge and the theme table do not depend on arrival order, and
+    series are merged in article-id order.  So the local pool, one process and a cluster all give
+    the same bytes.
+
+    Summaries are not held: only what the merge needs of each stays in memory.  Above
+    :data:`EXACT_BYTES` (``corpus_bytes``) the bounded-memory cuts apply, and when ``again``
+    re-reads the summaries the series are taken in a second pass instead of being held, since
+    they can only be labelled once the theme index exists.
+    """
+
+    def __init__(
+        self,
+        corpus: Path,
+        inputs: dict[str, Any],
+        lexicons: dict[str, Any],
+        keys: dict[str, str],
+        corpus_bytes: int = 0,
+        again: Callable[[], Iterable[dict[str, Any]]] | None = None,
+    ) -> None:
+        from drafter.termtable import TermTable
+
+        self.corpus, self.inputs, self.lexicons, self.keys = corpus, inputs, lexicons, keys
+        self.corpus_bytes, self.again = corpus_bytes, again
+        self.large = corpus_bytes > EXACT_BYTES
+        self.hold_series = not (self.large and again is not None)
+        self.per_file: dict[tuple[str, int], tuple[list[ArticleInfo], list[tuple[str, dict[str, Any]]]]] = {}
+        self.table = TermTable()
+        self.titles: dict[str, str] = {}
+        self.seeds: set[str] = set()
+        self.series_by_article: dict[str, list[dict[str, Any]]] = {}
+        self.phrases = _PhraseMerge(corpus_bytes)
+
+    def add(self, data: dict[str, Any]) -> None:
+        """Fold in one file's summary (or full analysis)."""
+        summary = _as_summary(data)
+        infos: list[ArticleInfo] = []
+        shapes: list[tuple[str, dict[str, Any]]] = []
+        for a in summary.get("articles", []):
+            info = a["info"]
+            aid = a["id"]
+            infos.append(ArticleInfo.from_dict({**info, "analysis": self.keys.get(info["file"], "")}))
+            shapes.append((info["genre"], a["shape"]))
+            terms = a["terms"]
+            words, counts = _word_columns(terms)
+            found = {str(t): int(c) for t, c in terms.get("seed_counts", {}).items()}
+            if self.large:
+                # one-off words of an article barely move its scores and never enter the postings,
+                # but they are most of the entries: dropping them keeps a gigabyte's counts in memory
+                kept = [k for k, c in enumerate(counts) if c >= 2]
+                words, counts = [sys.intern(words[k]) for k in kept], [counts[k] for k in kept]
+            self.table.add_columns(aid, words, counts, terms["chars"], terms["tokens"], found, str(terms.get("seed_key", "")))
+            self.seeds.update(found)
+            self.titles[aid] = info["title"]
+            if self.hold_series:
+                self.series_by_article[aid] = a["series"]
+            add = self.phrases.add
+            for row in a["phrases"]:
+                add(row)
+        self.per_file[(str(summary.get("file", "")), len(self.per_file))] = (infos, shapes)
+
+    def finish(self) -> Model:
+        """The merged Model (call once, after the last :meth:`add`)."""
+        from drafter.series import Series, merge_series
+        from drafter.themes import build_themes
+
+        phrase_rows = tuple(p.to_dict() for p in self.phrases.result(sentence_cap=SENTENCE_CAP))
+        del self.phrases
+        index = build_themes(self.table, self.titles, self.lexicons)
+        del self.table
+        if self.large:
+            index = _cap_postings(index, self.seeds, self.corpus_bytes)
+
+        def labelled(aid: str, items: list[dict[str, Any]]) -> list[Series]:
+            themes = tuple(index.themes_of(aid))
+            return [replace(Series.from_dict(s), themes=themes) for s in items]
+
+        if self.hold_series:
+            all_series: list[Series] = []
+            for aid in sorted(self.series_by_article):
+                all_series.extend(labelled(aid, self.series_by_article[aid]))
+            merged = merge_series(all_series)
+        else:
+            assert self.again is not None
+            merged, batch, n = [], [], 0
+            for data in self.again():
+                for a in _as_summary(data).get("articles", []):
+                    batch.extend(labelled(a["id"], a["series"]))
+                    n += 1
+                    if n % _SERIES_BATCH == 0:
+                        merged, batch = _cap_series(merge_series(merged + batch), SERIES_UNIT_CAP), []
+            merged = merge_series(merged + batch)
+        if self.large:
+            merged = merge_series(_cap_series(merged, SERIES_UNIT_CAP))
+        files = sorted(self.per_file)
+        return Model(
+            corpus=str(self.corpus),
+            inputs=self.inputs,
+            articles=tuple(info for f in files for info in self.per_file[f][0]),
+            shapes=_merge_shapes(shape for f in files for shape in self.per_file[f][1]),
+            series_rows=tuple(s.to_dict() for s in merged),
+            phrase_rows=phrase_rows,
+            themes=index.to_dict(),
+        )
+
+
 def reduce(
     analyses: Iterable[dict[str, Any]],
     corpus: Path,
@@ -475,81 +601,11 @@ def reduce(
     corpus_bytes: int = 0,
     again: Callable[[], Iterable[dict[str, Any]]] | None = None,
 ) -> Model:
-    """Merge per-file summaries (or full analyses) into a Model, deterministically.
-
-    The inputs are visited in the order given (the caller sorts by file name) and every merge is
-    order-independent, so the local pool, one process and a cluster all give the same bytes.
-
-    Summaries are streamed: only what the merge needs of each stays in memory.  Above
-    :data:`EXACT_BYTES` (``corpus_bytes``) the bounded-memory cuts apply, and when ``again``
-    re-reads the summaries the series are taken in a second pass instead of being held, since
-    they can only be labelled once the theme index exists.
-    """
-    from drafter.series import Series, merge_series
-    from drafter.termtable import TermTable
-    from drafter.themes import build_themes
-
-    large = corpus_bytes > EXACT_BYTES
-    articles: list[ArticleInfo] = []
-    shapes: list[tuple[str, dict[str, Any]]] = []
-    table = TermTable()
-    titles: dict[str, str] = {}
-    seeds: set[str] = set()
-    series_by_article: dict[str, list[dict[str, Any]]] = {}
-    hold_series = not (large and again is not None)
-    phrases = _PhraseMerge(corpus_bytes)
+    """Merge per-file summaries (or full analyses) into a Model, deterministically (see :class:`Reduction`)."""
+    reduction = Reduction(corpus, inputs, lexicons, keys, corpus_bytes, again)
     for data in analyses:
-        for a in _as_summary(data).get("articles", []):
-            info = a["info"]
-            aid = a["id"]
-            articles.append(ArticleInfo.from_dict({**info, "analysis": keys.get(info["file"], "")}))
-            shapes.append((info["genre"], a["shape"]))
-            terms = _compact_terms(a["terms"]) if large else a["terms"]
-            found = {str(t): int(c) for t, c in terms.get("seed_counts", {}).items()}
-            table.add(aid, terms.get("counts", {}), terms["chars"], terms["tokens"], found, str(terms.get("seed_key", "")))
-            seeds.update(found)
-            titles[aid] = info["title"]
-            if hold_series:
-                series_by_article[aid] = a["series"]
-            for row in a["phrases"]:
-                phrases.add(row)
-    phrase_rows = tuple(p.to_dict() for p in phrases.result(sentence_cap=SENTENCE_CAP))
-    del phrases
-    index = build_themes(table, titles, lexicons)
-    del table
-    if large:
-        index = _cap_postings(index, seeds, corpus_bytes)
-
-    def labelled(aid: str, items: list[dict[str, Any]]) -> list[Series]:
-        themes = tuple(index.themes_of(aid))
-        return [replace(Series.from_dict(s), themes=themes) for s in items]
-
-    if hold_series:
-        all_series: list[Series] = []
-        for aid in sorted(series_by_article):
-            all_series.extend(labelled(aid, series_by_article[aid]))
-        merged = merge_series(all_series)
-    else:
-        assert again is not None
-        merged, batch, n = [], [], 0
-        for data in again():
-            for a in _as_summary(data).get("articles", []):
-                batch.extend(labelled(a["id"], a["series"]))
-                n += 1
-                if n % _SERIES_BATCH == 0:
-                    merged, batch = _cap_series(merge_series(merged + batch), SERIES_UNIT_CAP), []
-        merged = merge_series(merged + batch)
-    if large:
-        merged = merge_series(_cap_series(merged, SERIES_UNIT_CAP))
-    return Model(
-        corpus=str(corpus),
-        inputs=inputs,
-        articles=tuple(articles),
-        shapes=_merge_shapes(shapes),
-        series_rows=tuple(s.to_dict() for s in merged),
-        phrase_rows=phrase_rows,
-        themes=index.to_dict(),
-    )
+        reduction.add(data)
+    return reduction.finish()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -628,20 +684,33 @@ def mine(
         files = root / "files"
         files.mkdir(exist_ok=True)
         todo = [s for s in stamps if force or not (files / summary_name(keys[s.name])).is_file() or not (files / keys[s.name]).is_file()]
-        errors = _run_map(todo, terms, root, keys, jobs, progress, engine, scheduler)
         by_name = {s.name: s for s in stamps}
+        errors: dict[str, str] = {}
 
         def repair(name: str) -> None:
             # a summary that is on disk but unreadable (truncated, edited) is analysed again
             s = by_name[name]
             err = map_file(s.path, s.name, terms, root, keys[name])
+            _analysed(name)
             if err:
                 errors[name] = err
 
         size = sum(s.size for s in stamps)
-        model = reduce(
-            _summaries(root, keys, repair), corpus.resolve(), _inputs(stamps, tkey), lexicons, keys, size, lambda: _summaries(root, keys, repair)
-        )
+        reduction = Reduction(corpus.resolve(), _inputs(stamps, tkey), lexicons, keys, size, lambda: _summaries(root, keys, repair))
+        fed: set[str] = set()
+
+        def feed(name: str) -> None:
+            # merged as soon as it is analysed, while the pool works on the other files
+            fed.add(name)
+            for data in _summaries(root, {name: keys[name]}, repair):
+                reduction.add(data)
+
+        pending = {s.name for s in todo}
+        cached = [n for n in sorted(keys) if n not in pending]
+        errors.update(_run_map(todo, terms, root, keys, jobs, progress, engine, scheduler, feed, cached))
+        for name in sorted(set(keys) - fed):
+            feed(name)
+        model = reduction.finish()
         if warn:
             for name in sorted(errors):
                 warn(f"已跳过 {errors[name]}")
@@ -679,42 +748,70 @@ def _run_map(
     progress: bool,
     engine: str = "local",
     scheduler: str | None = None,
+    done: Callable[[str], None] | None = None,
+    idle: Sequence[str] = (),
 ) -> dict[str, str]:
     """Analyse the files that have no cached analysis; returns the errors by file name.
 
     Big files go first so the pool's last task is a short one.  Workers write their results
     straight into the cache, so only file names and error messages travel between processes.
+    ``done`` is called in this process with each file name once its analysis is on disk (the local
+    engine calls it as each finishes), and with each name of ``idle`` (files analysed earlier)
+    while the workers are busy.
     """
+    done = done or (lambda _name: None)
     if not todo:
+        for name in idle:
+            done(name)
         return {}
     order = sorted(todo, key=lambda s: (-s.size, s.name))
     tasks = [(s.path, s.name, terms, root, keys[s.name]) for s in order]
     if engine == "dask":
         from drafter.engines import dask_map
 
-        return dask_map(tasks, scheduler)
+        errors = dask_map(tasks, scheduler)
+        for name in [*idle, *(t[1] for t in tasks)]:
+            done(name)
+        return errors
     if engine != "local":
         raise DrafterError(f"未知的引擎“{engine}”：可选 local、dask")
-    jobs = min(jobs or os.cpu_count() or 1, len(tasks))
+    wanted = jobs or os.cpu_count() or 1
+    jobs = min(wanted, len(tasks))
+    if wanted > 1 and idle and jobs == 1:
+        jobs = 2  # one worker analyses while this process merges the files analysed before
     bar = _progress(len(tasks), progress)
     errors: dict[str, str] = {}
     try:
         if jobs <= 1:
+            for name in idle:
+                done(name)
             for t in tasks:
                 err = _map_one(t)
+                _analysed(t[1])
                 if err:
                     errors[t[1]] = err
+                done(t[1])
                 bar(1)
         else:
             import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor  # only mining needs a pool
+            from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
             ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_warm) as pool:
-                for t, err in zip(tasks, pool.map(_map_one, tasks, chunksize=1)):
-                    if err:
-                        errors[t[1]] = err
-                    bar(1)
+            with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx, initializer=_warm) as pool:
+                running = {pool.submit(_map_one, t): t[1] for t in tasks}
+                for name in idle:
+                    done(name)
+                while running:
+                    finished, _rest = wait(running, return_when=FIRST_COMPLETED)
+                    # in file-name order within a batch, so the folding order is the same run to run
+                    for fut in sorted(finished, key=running.__getitem__):
+                        name = running.pop(fut)
+                        err = fut.result()
+                        _analysed(name)
+                        if err:
+                            errors[name] = err
+                        done(name)
+                        bar(1)
     finally:
         bar(0, done=True)
     return errors

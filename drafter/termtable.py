@@ -15,7 +15,7 @@ on the CPU's vector instructions.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,13 +58,33 @@ class TermTable:
         seed_key: str = "",
     ) -> None:
         """One article's content-word counts, length in characters and in counted tokens."""
+        self.add_columns(aid, list(counts), list(counts.values()), chars, tokens, seed_counts, seed_key)
+
+    def add_columns(
+        self,
+        aid: str,
+        words: Sequence[str],
+        counts: Sequence[int],
+        chars: int,
+        tokens: int,
+        seed_counts: Mapping[str, int] | None = None,
+        seed_key: str = "",
+    ) -> None:
+        """:meth:`add` with the words and their counts as two parallel lists (the stored form)."""
         if self._built:
             raise RuntimeError("TermTable.add after the table was read")
-        words = self._words
-        ids = [words.setdefault(w, len(words)) for w in counts]
+        if len(words) != len(counts):
+            raise ValueError(f"{aid}: {len(words)} words but {len(counts)} counts")
+        index = self._words
+        # most words of an article were seen in earlier ones: look them all up at C speed first
+        ids = list(map(index.get, words))
+        if None in ids:
+            for k, w in enumerate(words):
+                if ids[k] is None:
+                    ids[k] = index.setdefault(w, len(index))
         self._pending[aid] = _Article(
             np.array(ids, dtype=np.int32),
-            np.fromiter(counts.values(), dtype=np.int64, count=len(ids)),
+            np.array(counts, dtype=np.int64),
             int(chars),
             int(tokens),
             dict(seed_counts or {}),
