@@ -2,17 +2,20 @@
 
 Map and reduce are plain functions over plain data, so the same code runs in one process, in a
 process pool (``--jobs``) or on a cluster engine; the result is byte-identical whichever runs it,
-because the reduce visits files in sorted order and every merge is order-independent.
+because every merge is order-independent and what is order-sensitive is visited in file-name order.
 
 The map step does everything that needs the segmenter (outline, series, phrases, theme terms and
-the tokenised sentences the Markov chains are built from), so nothing on the drafting path ever
-loads a dictionary.  Its output is one JSON file per source file, keyed by name and content hash:
-re-mining after one file changed re-analyses that file only.
+the tokenised sentences the Markov chains are built from), segmenting each paragraph once, so
+nothing on the drafting path ever loads a dictionary.  Its output is two JSON files per source
+file (the texts the drafting path reads, and a summary the reduce reads), keyed by name and
+content hash: re-mining after one file changed re-analyses that file only.  The reduce is a fold
+(:class:`Reduction`): each summary is merged as soon as it is written, while the workers go on.
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import os
 import sys
 from collections import Counter
@@ -400,30 +403,48 @@ class _PhraseMerge:
 
     def result(self, sentence_cap: int = 5000, min_pattern_count: int = 2) -> list[Any]:
         """Merged and pruned phrases (the same list :func:`drafter.phrases.prune` gives)."""
-        from drafter.phrases import Phrase, prune
+        from drafter.phrases import Phrase
+
+        return [Phrase.from_dict(d) for d in self.result_rows(sentence_cap, min_pattern_count)]
+
+    def result_rows(self, sentence_cap: int = 5000, min_pattern_count: int = 2) -> list[dict[str, Any]]:
+        """:meth:`result` as the dicts the model stores, built without a ``Phrase`` each (a frozen
+        dataclass costs more to make than everything else the merge does per entry)."""
+        from drafter.phrases import CATEGORIES
 
         keep: list[list[Any]] = []
-        pools: dict[tuple[str, str], list[tuple[int, str, str, list[Any]]]] = {}
+        pools: dict[tuple[str, str], list[list[Any]]] = {}
         for a in self.acc.values():
             row = a[4]
-            if row[0] == "四字格" and a[2] == "pattern" and a[0] < min_pattern_count:
-                continue
-            if row[0] != "句子" and a[0] < self.min_count:
-                continue
             if row[0] == "句子":
-                pools.setdefault((row[8], row[7]), []).append((-a[0], hashlib.sha1(row[1].encode("utf-8")).hexdigest(), row[1], a))
-                continue
-            keep.append(a)
+                pools.setdefault((row[8], row[7]), []).append(a)
+            elif a[0] >= self.min_count and not (row[0] == "四字格" and a[2] == "pattern" and a[0] < min_pattern_count):
+                keep.append(a)
         for pool in pools.values():
-            pool.sort(key=lambda t: t[:3])
-            keep.extend(t[3] for t in pool[:sentence_cap])
+            # prune's order (most frequent, then a content hash); only pools over the cap need it
+            if len(pool) > sentence_cap:
+                pool = heapq.nsmallest(sentence_cap, pool, key=lambda a: (-a[0], hashlib.sha1(a[4][1].encode("utf-8")).hexdigest(), a[4][1]))
+            keep.extend(pool)
         cap = self.source_cap
-        phrases = [
-            Phrase(r[0], r[1], a[0], tuple(sorted(a[1])[:cap]), r[4], r[5], r[6], r[7], r[8], a[2])
+        out = [
+            {
+                "category": r[0],
+                "text": r[1],
+                "count": a[0],
+                "sources": sorted(a[1])[:cap],
+                "speaker": r[4],
+                "verb": r[5],
+                "context": r[6],
+                "genre": r[7],
+                "role": r[8],
+                "origin": a[2],
+            }
             for a in keep
             for r in (a[4],)
         ]
-        return prune(phrases, min_pattern_count=min_pattern_count, sentence_cap=sentence_cap)
+        order = {c: i for i, c in enumerate(CATEGORIES)}
+        out.sort(key=lambda d: (order.get(d["category"], len(order)), -d["count"], d["text"], d["speaker"]))
+        return out
 
 
 def _as_summary(data: dict[str, Any]) -> dict[str, Any]:
@@ -518,6 +539,13 @@ class Reduction:
         self.seeds: set[str] = set()
         self.series_by_article: dict[str, list[dict[str, Any]]] = {}
         self.phrases = _PhraseMerge(corpus_bytes)
+        # On a large corpus the second pass also merges the phrases, keeping only the entries whose
+        # key reaches the count threshold; the first pass just counts keys, by 64-bit hash, in
+        # arrays.  Most 四字格 candidates of a gigabyte are seen once, and holding them all until
+        # the end was most of the reduce's memory.
+        self.two_pass = not self.hold_series
+        self.key_hashes: list[Any] = []
+        self.key_counts: list[Any] = []
 
     def add(self, data: dict[str, Any]) -> None:
         """Fold in one file's summary (or full analysis)."""
@@ -542,9 +570,16 @@ class Reduction:
             self.titles[aid] = info["title"]
             if self.hold_series:
                 self.series_by_article[aid] = a["series"]
-            add = self.phrases.add
-            for row in a["phrases"]:
-                add(row)
+            if self.two_pass:
+                import numpy as np
+
+                rows = [row for row in a["phrases"] if row[0] != "句子"]
+                self.key_hashes.append(np.array([_key_hash(row) for row in rows], dtype=np.uint64))
+                self.key_counts.append(np.array([row[2] for row in rows], dtype=np.int64))
+            else:
+                add = self.phrases.add
+                for row in a["phrases"]:
+                    add(row)
         self.per_file[(str(summary.get("file", "")), len(self.per_file))] = (infos, shapes)
 
     def finish(self) -> Model:
@@ -552,8 +587,6 @@ class Reduction:
         from drafter.series import Series, merge_series
         from drafter.themes import build_themes
 
-        phrase_rows = tuple(p.to_dict() for p in self.phrases.result(sentence_cap=SENTENCE_CAP))
-        del self.phrases
         index = build_themes(self.table, self.titles, self.lexicons)
         del self.table
         if self.large:
@@ -570,9 +603,14 @@ class Reduction:
             merged = merge_series(all_series)
         else:
             assert self.again is not None
+            frequent = self._frequent_keys()
+            add = self.phrases.add
             merged, batch, n = [], [], 0
             for data in self.again():
                 for a in _as_summary(data).get("articles", []):
+                    for row in a["phrases"]:
+                        if row[0] == "句子" or _key_hash(row) in frequent:
+                            add(row)
                     batch.extend(labelled(a["id"], a["series"]))
                     n += 1
                     if n % _SERIES_BATCH == 0:
@@ -580,6 +618,8 @@ class Reduction:
             merged = merge_series(merged + batch)
         if self.large:
             merged = merge_series(_cap_series(merged, SERIES_UNIT_CAP))
+        phrase_rows = tuple(self.phrases.result_rows(sentence_cap=SENTENCE_CAP))
+        del self.phrases
         files = sorted(self.per_file)
         return Model(
             corpus=str(self.corpus),
@@ -590,6 +630,30 @@ class Reduction:
             phrase_rows=phrase_rows,
             themes=index.to_dict(),
         )
+
+
+    def _frequent_keys(self) -> set[int]:
+        """Hashes of the phrase keys (other than 句子) whose counts add up to the merge's threshold.
+
+        A hash collision can only let a rare key through, and the merge still drops it by its own
+        count, so the result is exactly the one-pass merge's.
+        """
+        import numpy as np
+
+        if not self.key_hashes:
+            return set()
+        hashes = np.concatenate(self.key_hashes)
+        counts = np.concatenate(self.key_counts)
+        self.key_hashes, self.key_counts = [], []
+        keys, where = np.unique(hashes, return_inverse=True)
+        totals = np.bincount(where.ravel(), weights=counts, minlength=len(keys))
+        return set(keys[totals >= max(self.phrases.min_count, 1)].tolist())
+
+
+def _key_hash(row: Sequence[Any]) -> int:
+    """A 64-bit hash of a phrase row's merge key (category, text, speaker), stable across runs."""
+    raw = f"{row[0]}\0{row[1]}\0{row[4]}".encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.blake2b(raw, digest_size=8).digest(), "big")
 
 
 def reduce(

@@ -772,7 +772,7 @@ def _merge_rows(rows: Iterable[_Row]) -> list[Phrase]:
         Phrase(cat, text, count, (src,) if srcs is None else tuple(sorted(srcs)), speaker, verb, context, genre, role, origin)
         for (cat, text, speaker, src, verb, context, genre, role, _o), count, srcs, origin in _merged(rows)
     ]
-    return sorted(out, key=_sort_key)
+    return sorted(out, key=sort_key)
 
 
 def _merged(rows: Iterable[_Row]) -> list[tuple[_Row, int, set[str] | None, str]]:
@@ -827,7 +827,8 @@ class _Acc:
     best: tuple[str, ...] = ()
 
 
-def _sort_key(p: Phrase) -> tuple[int, int, str, str]:
+def sort_key(p: Phrase) -> tuple[int, int, str, str]:
+    """The order banks are listed in: category, then most used first, then text and speaker."""
     return (_ORDER.get(p.category, len(_ORDER)), -p.count, p.text, p.speaker)
 
 
@@ -855,7 +856,7 @@ def merge_phrases(items: Iterable[Phrase]) -> list[Phrase]:
         replace(a.first, count=a.count, sources=tuple(sorted(a.sources)), origin=a.origin)
         for a in acc.values()
     ]
-    return sorted(out, key=_sort_key)
+    return sorted(out, key=sort_key)
 
 
 def _stable_hash(text: str) -> str:
@@ -881,4 +882,4 @@ def prune(phrases: Iterable[Phrase], *, min_pattern_count: int = 2, sentence_cap
     for pool in pools.values():
         pool.sort(key=lambda p: (-p.count, _stable_hash(p.text), p.text))
         kept += pool[:sentence_cap]
-    return sorted(kept, key=_sort_key)
+    return sorted(kept, key=sort_key)

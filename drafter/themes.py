@@ -583,8 +583,14 @@ def _score(counts: Mapping[str, int], lexicon: Lexicon, chars: int, title: str =
 
 
 def _title_names(title: str, lexicon: Lexicon) -> bool:
-    title = _prepare(title)
+    title = _prepared_title(title)
     return any(t in title for t in lexicon.names() + lexicon.terms)
+
+
+@lru_cache(maxsize=4096)
+def _prepared_title(title: str) -> str:
+    # a title is tested against every theme, twice, when the index is built
+    return _prepare(title)
 
 
 def term_hits(text: str, lexicon: Lexicon) -> int:

@@ -248,3 +248,37 @@ def test_bounded_reduce_streams_series_exactly(corpus: Path, monkeypatch: pytest
     assert all(len(s["examples"]) == 1 for s in held["series"])
     exact = mine_mod.reduce(sums, corpus, {}, lexicons, keys).to_dict()
     assert len(held["phrases"]) <= len(exact["phrases"])
+
+
+def test_fold_order_does_not_show(corpus: Path) -> None:
+    """Summaries folded in as workers finish them arrive in any order; the model must not tell."""
+    from drafter.atomic import dumps
+    from drafter.themes import lexicon_terms
+
+    lexicons = mine_mod._lexicons(corpus)
+    terms = tuple(lexicon_terms(lexicons))
+    extra = sorted(Path("/work/shared/corpus-extra").glob("gwr_national_20*.txt"))[:3]
+    files = sorted(corpus.glob("*.txt")) + extra
+    summaries = [mine_mod.summarise(mine_mod.analyse_file(p, p.name, terms)) for p in files]
+    keys = {p.name: "k" for p in files}
+    forward = mine_mod.reduce(summaries, corpus, {}, lexicons, keys).to_dict()
+    for order in (summaries[::-1], summaries[1::2] + summaries[::2]):
+        assert dumps(mine_mod.reduce(order, corpus, {}, lexicons, keys).to_dict()) == dumps(forward)
+
+
+def test_two_pass_phrase_merge_equals_one_pass(corpus: Path) -> None:
+    """On a large corpus the phrases are merged in the second pass, rare keys left out by hash count:
+    the banks must be exactly those of merging everything at once."""
+    from drafter.themes import lexicon_terms
+
+    lexicons = mine_mod._lexicons(corpus)
+    terms = tuple(lexicon_terms(lexicons))
+    files = sorted(corpus.glob("*.txt")) + sorted(Path("/work/shared/corpus-extra").glob("xi2020_0*.txt"))[:6]
+    sums = [mine_mod.summarise(mine_mod.analyse_file(p, p.name, terms)) for p in files]
+    keys = {p.name: "k" for p in files}
+    big = mine_mod.EXACT_BYTES + 1  # large: count thresholds on, minimum count 2
+    one = mine_mod.reduce(sums, corpus, {}, lexicons, keys, big).to_dict()
+    two = mine_mod.reduce(sums, corpus, {}, lexicons, keys, big, again=lambda: sums).to_dict()
+    assert two["phrases"] == one["phrases"]
+    cats = {p["category"] for p in one["phrases"]}
+    assert {"四字格", "提法"} <= cats
