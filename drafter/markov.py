@@ -212,7 +212,9 @@ def sentence_tokens(text: str, words: Sequence[str] | None = None) -> list[list[
     sents = sentences(text)
     if words is None or "\n" in text or _NORMAL_RE.search(text) is not None:
         return [tokenize(s) for s in sents]
-    at = {b: k for k, b in enumerate(accumulate(map(len, words), initial=0))}
+    # the text has no whitespace (normalising would have changed it), so neither has any word
+    bounds = list(accumulate(map(len, words), initial=0))
+    n = len(bounds)
     out = []
     pos = 0
     for sent in sents:
@@ -221,8 +223,10 @@ def sentence_tokens(text: str, words: Sequence[str] | None = None) -> list[list[
             out.append(tokenize(sent))
             continue
         pos = start + len(sent)
-        a, b = at.get(start), at.get(pos)
-        out.append(tokenize(sent) if a is None or b is None else [w for w in words[a:b] if w.strip()])
+        a = bisect.bisect_left(bounds, start)
+        b = bisect.bisect_left(bounds, pos, a)
+        whole = a < n and b < n and bounds[a] == start and bounds[b] == pos
+        out.append(list(words[a:b]) if whole else tokenize(sent))
     return out
 
 

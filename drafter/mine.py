@@ -21,6 +21,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +132,8 @@ def analyse_article(article: Any, article_id: str, terms: Sequence[str]) -> dict
         sources = [article.source(h.paragraph - 1) for h in group]
         series.extend(s.to_dict() for s in series_from_headings(texts, sources))
     tagged = [tag(p) for p in article.paragraphs]
-    words = [[w for w, _t in pairs] for pairs in tagged]
+    first = itemgetter(0)
+    words = [list(map(first, pairs)) for pairs in tagged]
     tokens: dict[str, list[str]] = {r: [] for r in ROLES}
     if article.quotable:
         n = len(article.paragraphs)
@@ -363,6 +365,13 @@ def _sampled(text: str, limit: int) -> bool:
     return limit >= 1 << 32 or int.from_bytes(hashlib.sha1(text.encode("utf-8")).digest()[:4], "big") < limit
 
 
+def _rank(row: Sequence[Any]) -> tuple[str, ...]:
+    """Which row of a merged entry describes it: the one with the smallest (source, verb, context,
+    genre, role), so the choice does not depend on the order rows arrive in."""
+    sources = row[3]
+    return (min(sources) if sources else "", row[5], row[6], row[7], row[8])
+
+
 class _PhraseMerge:
     """Phrase rows merged by (category, text, speaker), exactly as :func:`drafter.phrases.merge_phrases`.
 
@@ -381,25 +390,36 @@ class _PhraseMerge:
         self.min_count = 2 * corpus_bytes // EXACT_BYTES if large else 0
 
     def add(self, row: Sequence[Any]) -> None:
-        cat, text, count, sources, speaker, verb, context, genre, role, origin = row
-        if cat == "句子" and not _sampled(text, self.limit):
-            return
-        key = (cat, text, speaker)
-        rank = (sources[0] if sources else "", verb, context, genre, role)
-        a = self.acc.get(key)
-        if a is None:
-            # [count, sources, origin, rank, first row]
-            self.acc[key] = [count, set(sources), origin, rank, row]
-            return
-        if rank < a[3]:
-            a[3], a[4] = rank, row
-        a[0] += count
-        a[1].update(sources)
-        if len(a[1]) > 2 * self.source_cap:
-            # the smallest of a union are among the smallest of its parts: exact for any order
-            a[1] = set(sorted(a[1])[: self.source_cap])
-        if origin == "dict" or not a[2]:
-            a[2] = origin
+        self.add_rows((row,))
+
+    def add_rows(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Merge rows; an entry seen once (most of them) keeps its row only, and its set of sources
+        and merge rank are made when a second row with its key arrives."""
+        acc, limit, cap = self.acc, self.limit, self.source_cap
+        get = acc.get
+        for row in rows:
+            cat, text = row[0], row[1]
+            if cat == "句子" and limit < 1 << 32 and not _sampled(text, limit):
+                continue
+            key = (cat, text, row[4])
+            a = get(key)
+            if a is None:
+                # [count, sources or None, origin, rank or None, first row]
+                acc[key] = [row[2], None, row[9], None, row]
+                continue
+            if a[1] is None:
+                first = a[4]
+                a[1], a[3] = set(first[3]), _rank(first)
+            rank = _rank(row)
+            if rank < a[3]:
+                a[3], a[4] = rank, row
+            a[0] += row[2]
+            a[1].update(row[3])
+            if len(a[1]) > 2 * cap:
+                # the smallest of a union are among the smallest of its parts: exact for any order
+                a[1] = set(sorted(a[1])[:cap])
+            if row[9] == "dict" or not a[2]:
+                a[2] = row[9]
 
     def result(self, sentence_cap: int = 5000, min_pattern_count: int = 2) -> list[Any]:
         """Merged and pruned phrases (the same list :func:`drafter.phrases.prune` gives)."""
@@ -431,7 +451,7 @@ class _PhraseMerge:
                 "category": r[0],
                 "text": r[1],
                 "count": a[0],
-                "sources": sorted(a[1])[:cap],
+                "sources": sorted(set(r[3]) if a[1] is None else a[1])[:cap],
                 "speaker": r[4],
                 "verb": r[5],
                 "context": r[6],
@@ -577,9 +597,7 @@ class Reduction:
                 self.key_hashes.append(np.array([_key_hash(row) for row in rows], dtype=np.uint64))
                 self.key_counts.append(np.array([row[2] for row in rows], dtype=np.int64))
             else:
-                add = self.phrases.add
-                for row in a["phrases"]:
-                    add(row)
+                self.phrases.add_rows(a["phrases"])
         self.per_file[(str(summary.get("file", "")), len(self.per_file))] = (infos, shapes)
 
     def finish(self) -> Model:
@@ -604,13 +622,10 @@ class Reduction:
         else:
             assert self.again is not None
             frequent = self._frequent_keys()
-            add = self.phrases.add
             merged, batch, n = [], [], 0
             for data in self.again():
                 for a in _as_summary(data).get("articles", []):
-                    for row in a["phrases"]:
-                        if row[0] == "句子" or _key_hash(row) in frequent:
-                            add(row)
+                    self.phrases.add_rows(row for row in a["phrases"] if row[0] == "句子" or _key_hash(row) in frequent)
                     batch.extend(labelled(a["id"], a["series"]))
                     n += 1
                     if n % _SERIES_BATCH == 0:

@@ -48,7 +48,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, compress
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -403,10 +403,15 @@ _UNIT = re.compile(
 )
 
 
+_DICT_TAGS = frozenset(("i", "l"))
+
+
 def _mine_idioms(paragraph: str, tokens: _Tokens) -> list[tuple[str, str]]:
     """``(text, origin)`` of each 四字格 found in one paragraph, ``tokens`` being its segmentation."""
     pairs, marked = tokens.pairs, tokens.marked
-    found = [(w, "dict") for w, t in pairs if t in ("i", "l") and len(w) == 4 and _idiom_ok(w, "dict")]
+    # the few words tagged idiom (i) or fixed phrase (l) are picked out at C speed first
+    tagged = compress(pairs, map(_DICT_TAGS.__contains__, map(itemgetter(1), pairs)))
+    found = [(w, "dict") for w, _t in tagged if len(w) == 4 and _idiom_ok(w, "dict")]
     dict_words = {w for w, _o in found}
     size = len(paragraph)
     for m in _CLAUSE_CANDIDATE.finditer(paragraph):
