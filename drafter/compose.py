@@ -415,10 +415,16 @@ def sub_headings(mat: Material, k: int, rng: random.Random, avoid: set[str]) -> 
 # body items
 
 
-def pick_sentence(mat: Material, rng: random.Random, words: str, role: str | None = None, need_term: bool = True) -> Item | None:
+def pick_sentence(
+    mat: Material, rng: random.Random, words: str, role: str | None = None, need_term: bool = True, naming: bool = False
+) -> Item | None:
+    """The unused corpus sentence closest to ``words``: one with theme terms (``need_term``), or
+    naming the theme by a seed term (``naming``: learned terms are related, not the theme itself)."""
     pool = [s for s in mat.sentences if s.text not in mat.used and (role is None or s.role == role)]
     if need_term:
         pool = [s for s in pool if s.hits]
+    if naming:
+        pool = [s for s in pool if mat.about(s.text)]
     if not pool:
         return None
     # overlap in character pairs, not single characters: 用好友城资源 should find sentences with
@@ -627,6 +633,12 @@ def compose(
     main, subtitle = _title(mat, genre, rng, title, occasion)
 
     opening = opening_items(mat, rng, genre)
+    # Each point whose heading does not name the theme gets a sentence that does, set aside before
+    # any body is filled: on a small corpus the sentences naming the theme are few, and the
+    # sub-points of the first points would otherwise use them all up.
+    naming = {
+        i: pick_sentence(mat, rng, heading, naming=True) for i, heading in enumerate(primary.headings) if not mat.about(heading)
+    }
     sections = []
     used_clauses: set[str] = set()
     for i, heading in enumerate(primary.headings):
@@ -640,9 +652,11 @@ def compose(
             if children:
                 body = [b for b in body if b.kind != "template"]
         if not _theme_ok(mat, heading, body, children):
-            extra = pick_sentence(mat, rng, heading, need_term=True)
+            extra = naming.get(i) or pick_sentence(mat, rng, heading, need_term=True)
             if extra:
                 body.insert(0, extra)
+        elif naming.get(i):
+            mat.used.discard(naming[i].text)  # not needed here: free for a later point
         sections.append(
             Section(
                 heading=heading,
