@@ -147,9 +147,15 @@ def analyse_article(article: Any, article_id: str, terms: Sequence[str]) -> dict
         "headings": [h.to_dict() for h in headings],
         "series": series,
         "phrases": article_rows(article, tagged),
-        "terms": article_terms(article, terms, [cut(article.title), *words]).to_dict(),
+        "terms": _term_dict(article_terms(article, terms, [cut(article.title), *words])),
         "tokens": tokens,
     }
+
+
+def _term_dict(stats: Any) -> dict[str, Any]:
+    """``TermStats.to_dict`` without sorting the word counts: they keep the order of first use,
+    which is as deterministic, and the reduce lays the words out in its own order anyway."""
+    return {**stats.to_dict(counts=False), "counts": stats.counts}
 
 
 def analyse_file(path: Path, name: str, terms: Sequence[str]) -> dict[str, Any]:

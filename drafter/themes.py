@@ -458,11 +458,12 @@ class TermStats:
     seed_counts: dict[str, int] = field(default_factory=dict)
     seed_key: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, counts: bool = True) -> dict[str, Any]:
+        """Plain data; ``counts=False`` leaves out the word counts (the bulky part)."""
         return {
             "chars": self.chars,
             "tokens": self.tokens,
-            "counts": dict(sorted(self.counts.items())),
+            **({"counts": dict(sorted(self.counts.items()))} if counts else {}),
             "seed_counts": dict(sorted(self.seed_counts.items())),
             "seed_key": self.seed_key,
         }
