@@ -436,7 +436,7 @@ class _PhraseMerge:
     def result_rows(self, sentence_cap: int = 5000, min_pattern_count: int = 2) -> list[dict[str, Any]]:
         """:meth:`result` as the dicts the model stores, built without a ``Phrase`` each (a frozen
         dataclass costs more to make than everything else the merge does per entry)."""
-        from drafter.phrases import CATEGORIES
+        from drafter.phrases import bank_order, spread_order
 
         keep: list[list[Any]] = []
         pools: dict[tuple[str, str], list[list[Any]]] = {}
@@ -449,7 +449,7 @@ class _PhraseMerge:
         for pool in pools.values():
             # prune's order (most frequent, then a content hash); only pools over the cap need it
             if len(pool) > sentence_cap:
-                pool = heapq.nsmallest(sentence_cap, pool, key=lambda a: (-a[0], hashlib.sha1(a[4][1].encode("utf-8")).hexdigest(), a[4][1]))
+                pool = heapq.nsmallest(sentence_cap, pool, key=lambda a: spread_order(a[0], a[4][1]))
             keep.extend(pool)
         cap = self.source_cap
         out = [
@@ -468,8 +468,7 @@ class _PhraseMerge:
             for a in keep
             for r in (a[4],)
         ]
-        order = {c: i for i, c in enumerate(CATEGORIES)}
-        out.sort(key=lambda d: (order.get(d["category"], len(order)), -d["count"], d["text"], d["speaker"]))
+        out.sort(key=lambda d: bank_order(d["category"], d["count"], d["text"], d["speaker"]))
         return out
 
 

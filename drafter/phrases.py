@@ -810,7 +810,7 @@ def article_rows(article: Article, tagged: Sequence[list[tuple[str, str]]] | Non
         [cat, text, count, [src] if srcs is None else sorted(srcs), speaker, verb, context, genre, role, origin]
         for (cat, text, speaker, src, verb, context, genre, role, _o), count, srcs, origin in _merged(_mine_rows(article, tagged))
     ]
-    out.sort(key=lambda r: (_ORDER.get(r[0], len(_ORDER)), -r[2], r[1], r[4]))
+    out.sort(key=lambda r: bank_order(r[0], r[2], r[1], r[4]))
     return out
 
 
@@ -832,9 +832,20 @@ class _Acc:
     best: tuple[str, ...] = ()
 
 
-def sort_key(p: Phrase) -> tuple[int, int, str, str]:
+def bank_order(category: str, count: int, text: str, speaker: str) -> tuple[int, int, str, str]:
     """The order banks are listed in: category, then most used first, then text and speaker."""
-    return (_ORDER.get(p.category, len(_ORDER)), -p.count, p.text, p.speaker)
+    return (_ORDER.get(category, len(_ORDER)), -count, text, speaker)
+
+
+def sort_key(p: Phrase) -> tuple[int, int, str, str]:
+    """:func:`bank_order` of a :class:`Phrase`."""
+    return bank_order(p.category, p.count, p.text, p.speaker)
+
+
+def spread_order(count: int, text: str) -> tuple[int, str, str]:
+    """Which 句子 a capped pool keeps: the most frequent first, then a spread chosen by a content
+    hash (not alphabetical, which would favour sentences starting with 一)."""
+    return (-count, hashlib.sha1(text.encode("utf-8")).hexdigest(), text)
 
 
 def merge_phrases(items: Iterable[Phrase]) -> list[Phrase]:
@@ -864,10 +875,6 @@ def merge_phrases(items: Iterable[Phrase]) -> list[Phrase]:
     return sorted(out, key=sort_key)
 
 
-def _stable_hash(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-
 def prune(phrases: Iterable[Phrase], *, min_pattern_count: int = 2, sentence_cap: int = 5000) -> list[Phrase]:
     """Trim fully merged banks: rare pattern 四字格 go, 句子 are capped per (role, genre).
 
@@ -885,6 +892,6 @@ def prune(phrases: Iterable[Phrase], *, min_pattern_count: int = 2, sentence_cap
             continue
         kept.append(p)
     for pool in pools.values():
-        pool.sort(key=lambda p: (-p.count, _stable_hash(p.text), p.text))
+        pool.sort(key=lambda p: spread_order(p.count, p.text))
         kept += pool[:sentence_cap]
     return sorted(kept, key=sort_key)
