@@ -38,6 +38,9 @@ _DANGLING_START = re.compile(
     r"^(?:这|此|其|但|而|并|且|因此|所以|同时|另外|此外|对此|为此|他|她|它|该|上述|以上|总之|当然|然而|不过|可见|与此同时|"
     r"刚才|今天|下面|现在|首先|其次|最后|再次|一方面|另一方面)"
 )
+# a sentence that runs on into the next item of an enumeration (……“绿色通道”；三是努力打造……) is
+# half of two points: out of place under any one heading
+_RUNS_ON = re.compile(rf"[；;，,][{CN_NUMS}]是|[；;]其[{CN_NUMS}]|[；;]第[{CN_NUMS}]")
 _DEBRIS = re.compile(r"\.(?:png|jpe?g|gif|docx?|pdf)\b|下载|VIP|E-?mail|https?:|www\.|@|侵权|页数|字号|温馨提示|客服|展开>>|收起<<|□|作者系|编者按|关闭本页", re.I)
 
 
@@ -115,7 +118,7 @@ def _sentences(articles: dict[str, dict[str, Any]], terms: Sequence[str]) -> lis
                 text = para[s:e].strip()
                 if not (16 <= len(text) <= 90) or text[-1] not in "。！？”":
                     continue
-                if _MARKER_START.match(text) or _DANGLING_START.match(text) or _DEBRIS.search(text) or not balanced(text):
+                if _MARKER_START.match(text) or _DANGLING_START.match(text) or _RUNS_ON.search(text) or _DEBRIS.search(text) or not balanced(text):
                     continue
                 hits = sum(1 for t in terms if t in text)
                 out.append(Sentence(text, f"{art['file']}#{art['positions'][i]}", role, hits))

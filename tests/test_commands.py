@@ -297,3 +297,19 @@ def test_length_scales_sub_points_and_suggestions(env: dict[str, str]) -> None:
 
     short, long = size("1500"), size("9000")
     assert long[0] > short[0] and long[1] > short[1]
+
+
+def test_suggested_sentences_do_not_run_on_into_the_next_point(env: dict[str, str]) -> None:
+    # the shipped corpus has 开辟……“绿色通道”；三是努力打造海外民生工程。 : half of two points
+    import re
+
+    runs_on = re.compile(r"[；;，,][一二三四五六七八九十]是")
+    seen = 0
+    for seed in range(1, 9):
+        d = json.loads(run(env, "new", "--theme", "外事", "--seed", str(seed), "--format", "json"))
+        for s in walk(d["sections"]):
+            for item in s["body"]:
+                if item["kind"] == "corpus":
+                    seen += 1
+                    assert not runs_on.search(item["text"]), item
+    assert seen > 40
