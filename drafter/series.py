@@ -55,10 +55,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import combinations
+from itertools import accumulate, combinations
 from operator import sub
 from typing import Any
 
@@ -782,22 +783,30 @@ class _Unit:
 
 
 def _units(s: Series) -> list[_Unit]:
+    """The example series a merged series is made of, each with its own members, slots and sources.
+
+    Linear in the size of the series: a merged series of a large corpus has thousands of examples,
+    and looking up each example's members by scanning all of them was quadratic.
+    """
+    starts = list(accumulate((len(ex) for ex in s.examples), initial=0))
+    aligned = len(s.sources) == starts[-1]
+    picks: list[list[int]] = [[] for _ in s.examples]
+    for j, i in enumerate(s.members):
+        e = bisect_right(starts, i) - 1
+        if 0 <= e < len(s.examples) and i < starts[e + 1]:
+            picks[e].append(j)
     units: list[_Unit] = []
-    offset = 0
-    for example in s.examples:
-        n = len(example)
-        picks = [j for j, i in enumerate(s.members) if offset <= i < offset + n]
-        sources = s.sources[offset : offset + n] if len(s.sources) == len(s.headings) else ("",) * n
+    for e, example in enumerate(s.examples):
+        offset, n, mine = starts[e], len(example), picks[e]
         units.append(
             _Unit(
                 example=example,
-                sources=tuple(sources),
-                members=tuple(s.members[j] - offset for j in picks),
-                slots=tuple((k, tuple(v[j] for j in picks if j < len(v))) for k, v in s.slots.items()),
-                slot_pos=tuple((k, tuple(v[j] for j in picks if j < len(v))) for k, v in s.slot_pos.items()),
+                sources=tuple(s.sources[offset : offset + n]) if aligned else ("",) * n,
+                members=tuple(s.members[j] - offset for j in mine),
+                slots=tuple((k, tuple(v[j] for j in mine if j < len(v))) for k, v in s.slots.items()),
+                slot_pos=tuple((k, tuple(v[j] for j in mine if j < len(v))) for k, v in s.slot_pos.items()),
             )
         )
-        offset += n
     return units
 
 
