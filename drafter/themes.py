@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from hashlib import sha1
@@ -681,7 +681,7 @@ class ThemeIndex:
     lexicons: dict[str, Lexicon]
     scores: dict[str, dict[str, float]]
     articles: dict[str, ArticleInfo]
-    vocab: dict[str, dict[str, int]] = field(default_factory=dict)
+    vocab: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
     def canonical(self, name: str) -> str | None:
         """The theme a name or alias stands for, if the index has it."""
@@ -764,7 +764,7 @@ class ThemeIndex:
             },
             # Postings as flat [article number, count, …] lists over the sorted article ids: the
             # largest part of the index, a third of the size of {article_id: count} maps.
-            "vocab": {t: [x for a in sorted(p) for x in (order[a], p[a])] for t, p in sorted(self.vocab.items())},
+            "vocab": self.vocab.flat(order) if isinstance(self.vocab, _Postings) else _flat_postings(self.vocab, order),
         }
 
     @classmethod
@@ -775,8 +775,47 @@ class ThemeIndex:
             lexicons=lexicons,
             scores={n: {a: float(s) for a, s in sc.items()} for n, sc in d["scores"].items()},
             articles={a: ArticleInfo(i["title"], int(i["chars"]), int(i["tokens"])) for a, i in d["articles"].items()},
-            vocab={t: {ids[p[i]]: int(p[i + 1]) for i in range(0, len(p), 2)} for t, p in d.get("vocab", {}).items()},
+            vocab=_Postings(d.get("vocab", {}), ids),
         )
+
+
+def _flat_postings(vocab: Mapping[str, Mapping[str, int]], order: Mapping[str, int]) -> dict[str, list[int]]:
+    """Postings as flat ``[article number, count, …]`` lists over the sorted article ids."""
+    return {t: [x for a in sorted(p) for x in (order[a], p[a])] for t, p in sorted(vocab.items())}
+
+
+class _Postings(Mapping[str, Mapping[str, int]]):
+    """Term postings read from a saved index, each term's list turned into a map when first asked.
+
+    A draft looks up a few dozen terms; turning all of a large corpus's postings into maps up
+    front was a tenth of a draft's time.
+    """
+
+    def __init__(self, flat: Mapping[str, list[int]], ids: list[str]) -> None:
+        self._flat, self._ids = flat, ids
+        self._done: dict[str, dict[str, int]] = {}
+
+    def __getitem__(self, term: str) -> dict[str, int]:
+        got = self._done.get(term)
+        if got is None:
+            p, ids = self._flat[term], self._ids
+            got = self._done[term] = {ids[p[i]]: int(p[i + 1]) for i in range(0, len(p), 2)}
+        return got
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._flat)
+
+    def __len__(self) -> int:
+        return len(self._flat)
+
+    def __contains__(self, term: object) -> bool:
+        return term in self._flat
+
+    def flat(self, order: Mapping[str, int]) -> dict[str, list[int]]:
+        """:func:`_flat_postings` of these postings (the saved lists again when the ids agree)."""
+        if [a for a, _i in sorted(order.items(), key=lambda kv: kv[1])] == self._ids:
+            return {t: list(self._flat[t]) for t in sorted(self._flat)}
+        return _flat_postings(self, order)
 
 
 def _estimate(term: str, lookup: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
