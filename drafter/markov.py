@@ -210,7 +210,7 @@ def sentence_tokens(text: str, words: Sequence[str] | None = None) -> list[list[
     its own as before.
     """
     sents = sentences(text)
-    if words is None or "\n" in text or _NORMAL_RE.search(text) is not None:
+    if words is None or _NORMAL_RE.search(text) is not None:  # \s covers line breaks too
         return [tokenize(s) for s in sents]
     # the text has no whitespace (normalising would have changed it), so neither has any word
     bounds = list(accumulate(map(len, words), initial=0))

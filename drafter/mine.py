@@ -233,12 +233,9 @@ def _columns(terms: dict[str, Any]) -> dict[str, Any]:
 
 
 def _word_columns(terms: dict[str, Any]) -> tuple[list[str], list[int]]:
-    """The words and counts of stored term stats (either form)."""
-    counts = terms.get("counts", [])
-    if isinstance(counts, dict):
-        return list(counts), list(counts.values())
+    """The words and counts of a summary's term stats (the inverse of :func:`_columns`)."""
     words = terms.get("words", "")
-    return (words.split("\t") if words else []), counts
+    return (words.split("\t") if words else []), terms.get("counts", [])
 
 
 def texts_of(analysis: dict[str, Any]) -> dict[str, Any]:
