@@ -48,8 +48,7 @@ def dask_map(tasks: Sequence[Task], scheduler: str | None = None, client: Any = 
     Results are written here as they arrive, so memory holds a few files' analyses at a time, not
     the corpus.  ``client`` lets a caller (or a test) pass a connected ``distributed.Client``.
     """
-    from drafter.atomic import write_json
-    from drafter.mine import _map_hooks, summary_name
+    from drafter.mine import _map_hooks, store
 
     own = client is None
     client = client or _client(scheduler)
@@ -64,8 +63,7 @@ def dask_map(tasks: Sequence[Task], scheduler: str | None = None, client: Any = 
         for fut in as_completed(list(futures)):
             name, root, key = futures[fut]
             texts, summary = fut.result()
-            write_json(root / "files" / key, texts)
-            write_json(root / "files" / summary_name(key), summary)
+            store(root, key, texts, summary)
             for hook in _map_hooks:
                 hook(name)
             if summary.get("error"):

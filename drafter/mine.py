@@ -147,7 +147,7 @@ def analyse_article(article: Any, article_id: str, terms: Sequence[str]) -> dict
         "article": article.to_dict(),
         "headings": [h.to_dict() for h in headings],
         "series": series,
-        "phrases": article_rows(article, tagged),
+        "phrases": article_rows(article, tagged, words),
         "terms": _term_dict(article_terms(article, terms, [cut(article.title), *words])),
         "tokens": tokens,
     }
@@ -178,7 +178,7 @@ def analyse_file(path: Path, name: str, terms: Sequence[str]) -> dict[str, Any]:
     }
 
 
-LAYOUT = 3
+LAYOUT = 4
 """Bump when the split of an analysis into its text and summary files changes (caches are redone)."""
 
 _PHRASE_FIELDS = ("category", "text", "count", "sources", "speaker", "verb", "context", "genre", "role", "origin")
@@ -260,6 +260,16 @@ def summary_name(key: str) -> str:
     return key[: -len(".json")] + ".sum.json"
 
 
+def phrases_name(key: str) -> str:
+    """The file name of the phrase rows that go with analysis ``key`` (see :func:`store`)."""
+    return key[: -len(".json")] + ".phr.json"
+
+
+def cache_names(key: str) -> tuple[str, str, str]:
+    """All the cache files of analysis ``key``: its text part, phrase rows and summary."""
+    return key, phrases_name(key), summary_name(key)
+
+
 MapHook = Callable[[str], None]
 _map_hooks: list[MapHook] = []
 """Called in the mining process with the file name after each analysis is written, whichever
@@ -272,17 +282,29 @@ def _analysed(name: str) -> None:
 
 
 def map_file(path: Path, name: str, terms: Sequence[str], root: Path, key: str) -> str:
-    """Analyse one file and write its text and summary JSON into the cache; returns its error, if any.
+    """Analyse one file and write it into the cache (:func:`store`); returns its error, if any."""
+    data = analyse_file(path, name, terms)
+    store(root, key, texts_of(data), summarise(data))
+    return str(data.get("error", ""))
 
-    The summary is written last: a summary on disk means its text file is there too.
+
+def store(root: Path, key: str, texts: dict[str, Any], summary: dict[str, Any]) -> None:
+    """Write one file's analysis into the cache: its text part, its phrase rows, its summary.
+
+    The phrase rows are a file of their own: they are most of a summary's bytes, and when mining
+    with several processes one process merges them while the mining process reads the rest.  The
+    summary is written last: a summary on disk means the other two are there too.  Per-file
+    entries are rebuildable cache, so they are atomic but not fsynced (the model itself is).
     """
     from drafter.atomic import write_json
 
-    data = analyse_file(path, name, terms)
-    # per-file entries are rebuildable cache: atomic but not fsynced (the model itself is)
-    write_json(root / "files" / key, texts_of(data), durable=False)
-    write_json(root / "files" / summary_name(key), summarise(data), durable=False)
-    return str(data.get("error", ""))
+    files = root / "files"
+    arts = summary.get("articles", [])
+    phrases = {"v": summary.get("v"), "layout": LAYOUT, "file": summary.get("file", ""), "phrases": [a["phrases"] for a in arts]}
+    rest = {**summary, "articles": [{k: v for k, v in a.items() if k != "phrases"} for a in arts]}
+    write_json(files / key, texts, durable=False)
+    write_json(files / phrases_name(key), phrases, durable=False)
+    write_json(files / summary_name(key), rest, durable=False)
 
 
 def _map_one(args: tuple[Path, str, tuple[str, ...], Path, str]) -> str:
@@ -470,6 +492,100 @@ class _PhraseMerge:
         return out
 
 
+class _PhraseChild:
+    """A :class:`_PhraseMerge` in a process of its own, fed the names of the files to read rows from.
+
+    Phrase rows are most of what the reduce reads and merges.  With a second core, a forked process
+    reads and merges them while the mining process folds the rest and builds the theme index, so
+    re-mining after a small change waits for the longer of the two instead of their sum.  It is the
+    same merge fed the same rows, so the banks are the ones a single process makes; should the
+    process fail, the rows are merged here instead.
+    """
+
+    @staticmethod
+    def usable() -> bool:
+        """Only where processes fork: the child then starts with everything already loaded."""
+        return sys.platform.startswith("linux")
+
+    def __init__(self, read: Callable[[str], list[Any] | None], repair: Callable[[str], None], corpus_bytes: int) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        self._conn, theirs = ctx.Pipe()
+        self._proc = ctx.Process(target=_merge_beside, args=(theirs, read, repair, corpus_bytes), daemon=True)
+        self._proc.start()
+        theirs.close()
+        self._read, self._repair, self._corpus_bytes = read, repair, corpus_bytes
+        self._fed: list[str] = []
+        self.repaired: list[str] = []
+        """Files whose phrase rows could not be read and were analysed again."""
+
+    def add_file(self, name: str) -> None:
+        self._fed.append(name)
+        self._conn.send(("add", name))
+
+    def result_rows(self, sentence_cap: int = 5000) -> list[dict[str, Any]]:
+        """:meth:`_PhraseMerge.result_rows` of every file added."""
+        import orjson
+
+        try:
+            self._conn.send(("end", sentence_cap))
+            payload = orjson.loads(self._conn.recv_bytes())
+        except (EOFError, OSError, orjson.JSONDecodeError):
+            payload = None
+        finally:
+            self._conn.close()
+            self._proc.join()
+        if payload is None:
+            merge = _PhraseMerge(self._corpus_bytes)
+            self.repaired = _merge_files(merge, self._fed, self._read, self._repair)
+            return merge.result_rows(sentence_cap)
+        self.repaired = payload["repaired"]
+        return payload["rows"]
+
+
+def _merge_files(
+    merge: _PhraseMerge, names: Iterable[str], read: Callable[[str], list[Any] | None], repair: Callable[[str], None]
+) -> list[str]:
+    """Add the phrase rows of each file to ``merge``; returns the files that had to be analysed again."""
+    repaired = []
+    for name in names:
+        per_article = read(name)
+        if per_article is None:
+            repair(name)
+            repaired.append(name)
+            per_article = read(name) or []
+        for rows in per_article:
+            merge.add_rows(rows)
+    return repaired
+
+
+def _merge_beside(conn: Any, read: Callable[[str], list[Any] | None], repair: Callable[[str], None], corpus_bytes: int) -> None:
+    """The body of :class:`_PhraseChild`'s process: merge the files named, send the result as JSON."""
+    import orjson
+
+    _quiet_gc()
+
+    def names() -> Iterator[str]:
+        nonlocal cap
+        while True:
+            kind, arg = conn.recv()
+            if kind == "end":
+                cap = arg
+                return
+            yield arg
+
+    cap = 0
+    try:
+        merge = _PhraseMerge(corpus_bytes)
+        repaired = _merge_files(merge, names(), read, repair)
+        conn.send_bytes(orjson.dumps({"rows": merge.result_rows(cap), "repaired": repaired}))
+    except Exception:  # noqa: BLE001 - the mining process sees the pipe close and merges itself
+        pass
+    finally:
+        conn.close()
+
+
 def _as_summary(data: dict[str, Any]) -> dict[str, Any]:
     """A summary as is, or a full analysis (from :func:`analyse_file`) summarised."""
     arts = data.get("articles", [])
@@ -549,6 +665,7 @@ class Reduction:
         keys: dict[str, str],
         corpus_bytes: int = 0,
         again: Callable[[], Iterable[dict[str, Any]]] | None = None,
+        phrases: _PhraseChild | None = None,
     ) -> None:
         from drafter.termtable import TermTable
 
@@ -561,7 +678,9 @@ class Reduction:
         self.titles: dict[str, str] = {}
         self.seeds: set[str] = set()
         self.series_by_article: dict[str, list[dict[str, Any]]] = {}
-        self.phrases = _PhraseMerge(corpus_bytes)
+        # the phrase rows are merged here, or by a process of their own that is given the files
+        self.phrases: _PhraseMerge | _PhraseChild = phrases or _PhraseMerge(corpus_bytes)
+        self.repaired: list[str] = []
         # On a large corpus the second pass also merges the phrases, keeping only the entries whose
         # key reaches the count threshold; the first pass just counts keys, by 64-bit hash, in
         # arrays.  Most 四字格 candidates of a gigabyte are seen once, and holding them all until
@@ -593,15 +712,20 @@ class Reduction:
             self.titles[aid] = info["title"]
             if self.hold_series:
                 self.series_by_article[aid] = a["series"]
-            if self.two_pass:
-                import numpy as np
-
-                rows = [row for row in a["phrases"] if row[0] != "句子"]
-                self.key_hashes.append(np.array([_key_hash(row) for row in rows], dtype=np.uint64))
-                self.key_counts.append(np.array([row[2] for row in rows], dtype=np.int64))
-            else:
-                self.phrases.add_rows(a["phrases"])
+            if "phrases" in a:  # (not when a _PhraseChild reads them)
+                self._add_phrases(a["phrases"])
         self.per_file[(str(summary.get("file", "")), len(self.per_file))] = (infos, shapes)
+
+    def _add_phrases(self, rows: list[Any]) -> None:
+        if self.two_pass:
+            import numpy as np
+
+            rows = [row for row in rows if row[0] != "句子"]
+            self.key_hashes.append(np.array([_key_hash(row) for row in rows], dtype=np.uint64))
+            self.key_counts.append(np.array([row[2] for row in rows], dtype=np.int64))
+        else:
+            assert isinstance(self.phrases, _PhraseMerge)
+            self.phrases.add_rows(rows)
 
     def finish(self) -> Model:
         """The merged Model (call once, after the last :meth:`add`)."""
@@ -628,6 +752,7 @@ class Reduction:
             merged, batch, n = [], [], 0
             for data in self.again():
                 for a in _as_summary(data).get("articles", []):
+                    assert isinstance(self.phrases, _PhraseMerge)
                     self.phrases.add_rows(row for row in a["phrases"] if row[0] == "句子" or _key_hash(row) in frequent)
                     batch.extend(labelled(a["id"], a["series"]))
                     n += 1
@@ -637,6 +762,8 @@ class Reduction:
         if self.large:
             merged = merge_series(_cap_series(merged, SERIES_UNIT_CAP))
         phrase_rows = tuple(self.phrases.result_rows(sentence_cap=SENTENCE_CAP))
+        if isinstance(self.phrases, _PhraseChild):
+            self.repaired = self.phrases.repaired
         del self.phrases
         files = sorted(self.per_file)
         return Model(
@@ -765,12 +892,12 @@ def mine(
         keys = {s.name: analysis_key(s, tkey) for s in stamps}
         files = root / "files"
         files.mkdir(exist_ok=True)
-        todo = [s for s in stamps if force or not (files / summary_name(keys[s.name])).is_file() or not (files / keys[s.name]).is_file()]
+        todo = [s for s in stamps if force or not all((files / n).is_file() for n in cache_names(keys[s.name]))]
         by_name = {s.name: s for s in stamps}
         errors: dict[str, str] = {}
 
         def repair(name: str) -> None:
-            # a summary that is on disk but unreadable (truncated, edited) is analysed again
+            # a cache file that is on disk but unreadable (truncated, edited) is analysed again
             s = by_name[name]
             err = map_file(s.path, s.name, terms, root, keys[name])
             _analysed(name)
@@ -778,14 +905,21 @@ def mine(
                 errors[name] = err
 
         size = sum(s.size for s in stamps)
-        reduction = Reduction(corpus.resolve(), _inputs(stamps, tkey), lexicons, keys, size, lambda: _summaries(root, keys, repair))
+        # with more than one process, the phrase rows are merged by a process of their own
+        beside = _PhraseChild.usable() and (jobs or os.cpu_count() or 1) > 1 and size <= EXACT_BYTES
+        phrases = _PhraseChild(lambda name: _phrase_file(root, keys[name]), repair, size) if beside else None
+        reduction = Reduction(
+            corpus.resolve(), _inputs(stamps, tkey), lexicons, keys, size, lambda: _summaries(root, keys, repair), phrases
+        )
         fed: set[str] = set()
 
         def feed(name: str) -> None:
             # merged as soon as it is analysed, while the pool works on the other files
             fed.add(name)
-            for data in _summaries(root, {name: keys[name]}, repair):
+            for data in _summaries(root, {name: keys[name]}, repair, with_phrases=phrases is None):
                 reduction.add(data)
+                if phrases is not None:
+                    phrases.add_file(name)
 
         pending = {s.name for s in todo}
         cached = [n for n in sorted(keys) if n not in pending]
@@ -793,32 +927,67 @@ def mine(
         for name in sorted(set(keys) - fed):
             feed(name)
         model = reduction.finish()
+        for name in reduction.repaired:
+            _analysed(name)
         if warn:
             for name in sorted(errors):
                 warn(f"已跳过 {errors[name]}")
-        _prune_cache(root, set(keys.values()) | {summary_name(k) for k in keys.values()})
+        _prune_cache(root, {n for k in keys.values() for n in cache_names(k)})
         if not model.articles:
             raise DrafterError(f"{corpus}：没有可读的文本（.txt .md .docx .pdf 都是空的或无法读取），请检查文件夹")
         save(model, corpus)
         return model
 
 
-def _summaries(root: Path, keys: dict[str, str], repair: Callable[[str], None]) -> Iterator[dict[str, Any]]:
-    """The per-file summaries in file-name order, re-analysing any that cannot be read."""
-    from drafter.atomic import read_json
+def _summaries(
+    root: Path, keys: dict[str, str], repair: Callable[[str], None], with_phrases: bool = True
+) -> Iterator[dict[str, Any]]:
+    """The per-file summaries in file-name order, re-analysing any that cannot be read.
 
+    ``with_phrases`` puts each article's phrase rows back in (from the file :func:`store` keeps
+    them in), which is what :class:`Reduction` takes unless a :class:`_PhraseChild` reads them.
+    """
     for name in sorted(keys):
-        path = root / "files" / summary_name(keys[name])
-        data = read_json(path)
-        if not _valid_summary(data):
+        data = _read_summary(root, keys[name], with_phrases)
+        if data is None:
             repair(name)
-            data = read_json(path)
-        if _valid_summary(data):
+            data = _read_summary(root, keys[name], with_phrases)
+        if data is not None:
             yield data
 
 
+def _read_summary(root: Path, key: str, with_phrases: bool) -> dict[str, Any] | None:
+    """One file's summary (with its phrase rows put back in), or None if a file is unreadable."""
+    from drafter.atomic import read_json
+
+    data = read_json(root / "files" / summary_name(key))
+    if not _valid_summary(data):
+        return None
+    if with_phrases:
+        rows = _phrase_file(root, key)
+        if rows is None or len(rows) != len(data["articles"]):
+            return None
+        for art, art_rows in zip(data["articles"], rows, strict=True):
+            art["phrases"] = art_rows
+    return data
+
+
+def _phrase_file(root: Path, key: str) -> list[Any] | None:
+    """The phrase rows of one file's articles (a list per article), or None if unreadable."""
+    from drafter.atomic import read_json
+
+    data = read_json(root / "files" / phrases_name(key))
+    if not (_valid_summary_header(data) and isinstance(data.get("phrases"), list)):
+        return None
+    return data["phrases"]
+
+
+def _valid_summary_header(data: Any) -> bool:
+    return isinstance(data, dict) and data.get("v") == ANALYSIS_VERSION and data.get("layout") == LAYOUT
+
+
 def _valid_summary(data: Any) -> bool:
-    return isinstance(data, dict) and data.get("v") == ANALYSIS_VERSION and data.get("layout") == LAYOUT and isinstance(data.get("articles"), list)
+    return _valid_summary_header(data) and isinstance(data.get("articles"), list)
 
 
 def _run_map(

@@ -341,9 +341,10 @@ class _Tokens:
 
     __slots__ = ("pairs", "bounds", "marked")
 
-    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+    def __init__(self, pairs: list[tuple[str, str]], words: list[str] | None = None) -> None:
         self.pairs = pairs
-        words = list(map(itemgetter(0), pairs))
+        if words is None:
+            words = list(map(itemgetter(0), pairs))
         self.bounds = list(accumulate(map(len, words), initial=0))
         self.marked = "\x00" + "\x00".join(words)
         if self.marked.count("\x00") > max(len(words), 1):  # a NUL inside a word: never a Chinese one
@@ -706,11 +707,16 @@ def _body(paragraphs: tuple[str, ...]) -> list[int]:
 _SALUTE = re.compile(r"^[^。！？：:]{1,30}[：:]")
 
 
-def _mine_rows(article: Article, tagged: Sequence[list[tuple[str, str]]] | None = None) -> list[_Row]:
+def _mine_rows(
+    article: Article,
+    tagged: Sequence[list[tuple[str, str]]] | None = None,
+    words: Sequence[list[str]] | None = None,
+) -> list[_Row]:
     """Every entry of one article, one row per occurrence, before merging.
 
     ``tagged`` is :func:`~drafter.segment.tag` of each paragraph when the caller has it already (the
-    map step segments a paragraph once for phrases, theme words and Markov tokens).
+    map step segments a paragraph once for phrases, theme words and Markov tokens), and ``words``
+    its words alone, when the caller has taken them out too.
     """
     if not article.quotable:
         return []
@@ -733,7 +739,8 @@ def _mine_rows(article: Article, tagged: Sequence[list[tuple[str, str]]] | None 
         src = article.source(i)
         debris = _debris_test(para)
         clean = debris is _no_debris
-        for text, origin in _mine_idioms(para, _Tokens(tag(para) if tagged is None else tagged[i])):
+        pairs = tag(para) if tagged is None else tagged[i]
+        for text, origin in _mine_idioms(para, _Tokens(pairs, None if words is None or tagged is None else words[i])):
             if clean or not debris(text):
                 rows.append(("四字格", text, "", src, "", "", "", "", origin))
         spans = sentence_spans(para)
@@ -771,52 +778,54 @@ def _mine_rows(article: Article, tagged: Sequence[list[tuple[str, str]]] | None 
     return rows
 
 
-def _merge_rows(rows: Iterable[_Row]) -> list[Phrase]:
-    """:func:`merge_phrases` of the rows as one-occurrence entries, each merged entry built once."""
-    out = [
-        Phrase(cat, text, count, (src,) if srcs is None else tuple(sorted(srcs)), speaker, verb, context, genre, role, origin)
-        for (cat, text, speaker, src, verb, context, genre, role, _o), count, srcs, origin in _merged(rows)
-    ]
-    return sorted(out, key=sort_key)
+def article_rows(
+    article: Article,
+    tagged: Sequence[list[tuple[str, str]]] | None = None,
+    words: Sequence[list[str]] | None = None,
+) -> list[list[Any]]:
+    """All phrase-bank entries of one article, merged within the article, as positional rows
+    ``[category, text, count, sources, speaker, verb, context, genre, role, origin]``: what the map
+    step stores, built without a :class:`Phrase` per entry.
 
-
-def _merged(rows: Iterable[_Row]) -> list[tuple[_Row, int, set[str] | None, str]]:
-    """Rows of one key merged: the row whose (source, verb, context, genre, role) sorts first, the
-    number of rows, the set of sources (made only once a second row arrives) and the origin."""
-    acc: dict[tuple[str, str, str], list[Any]] = {}
-    for row in rows:
+    The merge rule is :func:`merge_phrases`'s (the row whose source, verb, context, genre and role
+    sort first describes the entry, counts add up, sources are unioned, ``dict`` origin wins).  Rows
+    come in the order their entries first occur: the reduce does not depend on the order, so the
+    map does not spend time sorting them.
+    """
+    out: dict[tuple[str, str, str], list[Any]] = {}
+    # entries seen more than once (few): their sources and the rank of the row describing them
+    again: dict[tuple[str, str, str], tuple[set[str], tuple[str, ...]]] = {}
+    for row in _mine_rows(article, tagged, words):
         key = row[:3]
-        a = acc.get(key)
-        if a is None:
-            acc[key] = [row, 1, None, row[8]]
+        entry = out.get(key)
+        if entry is None:
+            out[key] = [row[0], row[1], 1, [row[3]], row[2], row[4], row[5], row[6], row[7], row[8]]
             continue
-        best = a[0]
-        if a[2] is None:
-            a[2] = {best[3]}
-        if row[3:8] < best[3:8]:
-            a[0] = row
-        a[1] += 1
-        a[2].add(row[3])
-        if row[8] == "dict" or not a[3]:
-            a[3] = row[8]
-    return [tuple(a) for a in acc.values()]  # type: ignore[misc]
-
-
-def article_rows(article: Article, tagged: Sequence[list[tuple[str, str]]] | None = None) -> list[list[Any]]:
-    """:func:`mine_article` as positional rows ``[category, text, count, sources, speaker, verb,
-    context, genre, role, origin]`` in the same order: what the map step stores, built without a
-    :class:`Phrase` per entry."""
-    out = [
-        [cat, text, count, [src] if srcs is None else sorted(srcs), speaker, verb, context, genre, role, origin]
-        for (cat, text, speaker, src, verb, context, genre, role, _o), count, srcs, origin in _merged(_mine_rows(article, tagged))
-    ]
-    out.sort(key=lambda r: bank_order(r[0], r[2], r[1], r[4]))
-    return out
+        entry[2] += 1
+        seen = again.get(key)
+        if seen is None:
+            seen = ({entry[3][0]}, (entry[3][0], *entry[5:9]))
+        sources, best = seen
+        sources.add(row[3])
+        rank = row[3:8]
+        if rank < best:
+            entry[5:9] = row[4:8]
+            best = rank
+        again[key] = (sources, best)
+        if row[8] == "dict" or not entry[9]:
+            entry[9] = row[8]
+    for key, (sources, _best) in again.items():
+        out[key][3] = sorted(sources)
+    return list(out.values())
 
 
 def mine_article(article: Article, tagged: Sequence[list[tuple[str, str]]] | None = None) -> list[Phrase]:
-    """All phrase-bank entries of one article, merged within the article (the map step)."""
-    return _merge_rows(_mine_rows(article, tagged))
+    """All phrase-bank entries of one article, merged within the article, in bank order."""
+    out = [
+        Phrase(cat, text, count, tuple(sources), speaker, verb, context, genre, role, origin)
+        for cat, text, count, sources, speaker, verb, context, genre, role, origin in article_rows(article, tagged)
+    ]
+    return sorted(out, key=sort_key)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -103,10 +103,39 @@ def test_corrupt_per_file_json_is_reanalysed(corpus: Path, analysed: list[str]) 
     assert _model_bytes(corpus) == good
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_corrupt_phrase_file_is_reanalysed(corpus: Path, analysed: list[str], jobs: int) -> None:
+    # with two jobs the phrase rows are read by a process of their own, which repairs the file
+    mine_mod.mine(corpus, jobs=1)
+    good = _model_bytes(corpus)
+    files = cache_root(corpus) / "files"
+    broken = sorted(files.glob("*.phr.json"))[1]
+    broken.write_text('{"v": 1, "phrases": [[["四字格"', encoding="utf-8")
+    model_path(corpus).unlink()
+    analysed.clear()
+    mine_mod.mine(corpus, jobs=jobs)
+    assert len(analysed) == 1
+    assert _model_bytes(corpus) == good
+    assert json.loads(broken.read_text(encoding="utf-8"))["phrases"]
+
+
+def test_phrase_process_failure_falls_back(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mine_mod.mine(corpus, jobs=1)
+    good = _model_bytes(corpus)
+    model_path(corpus).unlink()
+
+    def dies(conn: object, *_args: object) -> None:
+        raise SystemExit(3)  # the process ends without an answer
+
+    monkeypatch.setattr(mine_mod, "_merge_beside", dies)
+    mine_mod.mine(corpus, jobs=2)
+    assert _model_bytes(corpus) == good
+
+
 def test_missing_text_file_is_reanalysed(corpus: Path, analysed: list[str]) -> None:
     mine_mod.mine(corpus, jobs=1)
     files = cache_root(corpus) / "files"
-    texts = sorted(p for p in files.glob("*.json") if not p.name.endswith(".sum.json"))
+    texts = sorted(p for p in files.glob("*.json") if not p.name.endswith((".sum.json", ".phr.json")))
     texts[0].unlink()
     model_path(corpus).unlink()
     analysed.clear()
