@@ -316,3 +316,78 @@ def test_sentence_tokens_reuse_the_paragraph_segmentation() -> None:
         assert M.sentence_tokens(para) == want
         sliced += M._NORMAL_RE.search(para) is None
     assert sliced * 2 > len(paras)  # most paragraphs take the fast path
+
+
+def _split_by_characters(line: str, quote_aware: bool) -> list[str] | None:
+    """The rule sentences() splits a line by, one character at a time: after each run of
+    terminators (with the closers right after it) that leaves no quotation open; None when a
+    quote-aware split ends inside quotes."""
+    pieces: list[str] = []
+    depth = start = i = 0
+    while i < len(line):
+        ch = line[i]
+        i += 1
+        if ch in "“‘":
+            depth += 1
+        elif ch in "”’":
+            depth = max(0, depth - 1)
+        elif ch in M._TERMINALS:
+            while i < len(line) and line[i] in M._TERMINALS + M._CLOSERS:
+                if line[i] in "”’":
+                    depth = max(0, depth - 1)
+                i += 1
+            if depth == 0 or not quote_aware:
+                pieces.append(line[start:i])
+                start = i
+    if quote_aware and depth:
+        return None
+    if start < len(line):
+        pieces.append(line[start:])
+    return pieces
+
+
+def test_sentence_split_matches_the_character_rule() -> None:
+    rng = random.Random(7)
+    alphabet = ["甲", "乙", "，", "。", "！", "？", "；", "“", "”", "‘", "’", "）", "》", "」", "（", "a", "\n"]
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        want_all: list[str] = []
+        for line in text.splitlines():
+            if line:
+                got = _split_by_characters(line, True)
+                want_all += _split_by_characters(line, False) if got is None else got
+        want = [p for p in want_all if p[-1] in M._TERMINALS or (p[-1] in M._CLOSERS and M._ends_terminal(p))]
+        assert M.sentences(text, keep_fragments=True) == want_all, text
+        assert M.sentences(text) == want, text
+
+
+def _sentence_tokens_by_search(text: str, words: list[str]) -> list[list[str]]:
+    """sentence_tokens spelled out: find each sentence in the text, slice the words whose lengths
+    add up to its edges, segment it on its own when an edge falls inside a word."""
+    bounds = [0]
+    for w in words:
+        bounds.append(bounds[-1] + len(w))
+    out, pos = [], 0
+    for sent in M.sentences(text):
+        start = text.find(sent, pos)
+        pos = start + len(sent)
+        if start in bounds and pos in bounds:
+            out.append(words[bounds.index(start) : bounds.index(pos)])
+        else:
+            out.append(M.tokenize(sent))
+    return out
+
+
+def test_sentence_tokens_slice_any_segmentation_by_word_lengths() -> None:
+    # words that cut sentences anywhere, empty words, words of another text: only their lengths count
+    rng = random.Random(3)
+    alphabet = "甲乙丙，。！？；“”‘’）"
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        source = text if rng.random() < 0.8 else "".join(rng.choice(alphabet) for _ in range(len(text)))
+        words, i = [], 0
+        while i < len(source):
+            k = rng.randint(0, 3)
+            words.append(source[i : i + k])
+            i += k
+        assert M.sentence_tokens(text, words) == _sentence_tokens_by_search(text, words), (text, words)

@@ -269,6 +269,21 @@ def test_piecewise_normalisation_equals_nfkc() -> None:
         assert T._norm(text) == unicodedata.normalize("NFKC", text), text
 
 
+def test_normalisation_of_long_texts_equals_nfkc() -> None:
+    # long texts take the shortcut (common full-width punctuation replaced, then a quick check) or
+    # fall back to pieces; marks that compose with what precedes them must come out the same
+    import unicodedata
+
+    rng = random.Random(12)
+    pieces = ["发展", "，", "；", "：", "（", "）", "！", "？", "％", "．", "\u3000", "…", "。", "、", "“", "”",
+              "\u0301", "\u0338", "＜", "<", "=", "e", "１２", "ＧＤＰ", "①", "\u1161", "ᄀ", "ﬁ"]
+    for _ in range(2000):
+        common = rng.random() < 0.5  # half the texts hold only what the shortcut handles
+        pool = pieces[:16] if common else pieces
+        text = "".join(rng.choice(pool) for _ in range(rng.randrange(30, 120)))
+        assert T._norm(text) == unicodedata.normalize("NFKC", text), text
+
+
 def test_count_terms_ignores_term_order_and_blanks() -> None:
     text = "青少年和少年，少年先锋队，青少年"
     assert T.count_terms(text, ["少年", "青少年", "少年先锋队", "先锋"]) == {"青少年": 2, "少年": 1, "少年先锋队": 1}
@@ -315,6 +330,26 @@ def test_words_are_counted_line_by_line() -> None:
     from drafter.segment import cut
 
     assert T.article_terms(art, words=[cut(x) for x in (art.title, *art.paragraphs)]) == st
+
+
+def test_word_counts_keep_first_use_order_whatever_is_remembered() -> None:
+    from collections import Counter
+    from itertools import chain
+
+    from drafter.segment import cut
+
+    art = next(a for _name, arts in load_files([SEEDS]) for a in arts if len(a.paragraphs) > 5)
+    lines = [art.title, *art.paragraphs]
+    words = [cut("".join(line.split())) for line in lines]
+    plain = Counter(chain.from_iterable(words))
+    want = [(w, n) for w, n in plain.items() if len(w) >= 2 and T._CJK.match(w) and w not in T.STOPWORDS]
+    T._CONTENT.clear()
+    T._NOT_CONTENT.clear()
+    first = T.article_terms(art)
+    assert list(first.counts.items()) == want and type(first.counts) is dict
+    assert first.tokens == sum(n for _w, n in want)
+    # every word now remembered: the same counts in the same order
+    assert list(T.article_terms(art).counts.items()) == want
 
 
 def test_term_table_expansion_matches_a_plain_computation(seeds) -> None:  # type: ignore[no-untyped-def]
