@@ -155,14 +155,15 @@ def mine(corpus: Path | None, jobs: int | None, force: bool, engine: str, schedu
     start = time.perf_counter()
     model = run(folder, jobs=jobs, progress=True, warn=warn, force=force, engine=engine, scheduler=scheduler)
     seconds = time.perf_counter() - start
+    # counted from the stored rows: making an object of every entry would cost more than a re-mine
     cats: dict[str, int] = {}
-    for p in model.phrases:
-        cats[p.category] = cats.get(p.category, 0) + 1
+    for row in model.phrase_rows:
+        cats[row["category"]] = cats.get(row["category"], 0) + 1
     summary = {
         "corpus": str(folder),
         "files": len(model.inputs.get("files", {})),
         "articles": len(model.articles),
-        "series": len(model.series),
+        "series": len(model.series_rows),
         "phrases": cats,
         "themes": {t["theme"]: t["article_count"] for t in _themes_of(model)},
         "shapes": model.shapes,
