@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,8 +109,11 @@ _STOPS = set("。！？；：!?;:")
 _SENT_END = set("。！？!?")
 _OPEN_Q = set("“‘「『《(（")
 _CLOSE_Q = set("”’」』》)）")
-_TRAIL = re.compile(r"[。；;，,：:！!？?、…\s]+$")
-_LEAD_PUNCT = re.compile(r"^[、，,：:．.\s]+")
+_TRAIL_MARKS = "。；;，,：:！!？?、…"  # taken off the end of a heading, with spaces
+_LEAD_PUNCT = re.compile(r"[、，,：:．.\s]+")
+# the characters the scan of _heading_text acts on: quotes, stops and spaces
+_HEADING_MARKS = re.compile("[" + re.escape("".join(sorted(_OPEN_Q | _CLOSE_Q | _STOPS | {'"'}))) + r"\s]")
+_COMMA = re.compile("[，,]")
 
 # Block markers: only at the start of a line (or of a sentence inside a run-on line).
 _BLOCK = [
@@ -127,12 +131,29 @@ _INLINE = [
     ("inline_yao", re.compile(rf"({_N})要(?![一二三四五六七八九十])")),
     ("seq", re.compile(r"(首先|其次|再次|最后)(是|要|[，,：:])")),
 ]
-_INLINE_SCAN = re.compile(rf"第{_N}(?:是|[，,、：:])|其{_N}(?:是|[，,、：:])|{_N}[是要]|首先|其次|再次|最后")
+# Where an inline marker may start.  Every alternative opens with a literal character (``{_N}[是要]`` is
+# spelt out per leading numeral), so the engine finds candidate positions by a fast scan for those
+# characters instead of trying each alternative at every position.  No two alternatives match at
+# the same position, so their order does not matter.
+_INLINE_SCAN = re.compile(
+    "|".join(
+        [
+            rf"第{_N}(?:是|[，,、：:])",
+            rf"其{_N}(?:是|[，,、：:])",
+            *(rf"{d}[一二三四五六七八九十]{{0,2}}[是要]" for d in "一二三四五六七八九十"),
+            "首先|其次|再次|最后",
+        ]
+    )
+)
 _DASH = re.compile(r"([—―]{1,3}|--)\s*(?=[^\s—―\-])")
 _MD = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _BOLD = re.compile(r"^\*\*(.+?)\*\*[：:]?$")
 _MD_WRAP = re.compile(r"^(?:#{1,6}\s+|\*\*)(.+?)(?:\*\*)?$")
-_SOFT_START = re.compile(r"(?<=[。！？!?])\s*")
+# The characters a _BLOCK match opens with, and a sentence end followed by one of them or by the
+# first character of a _DASH: a match ends where a sentence that may open with a marker starts.
+_BLOCK_OPENER = re.compile(r"[一二三四五六七八九十（(第]|\d")
+_MARKED_SENTENCE = re.compile(r"[。！？!?]\s*(?=[一二三四五六七八九十（(第—―-]|\d)")
+_SPACE = re.compile(r"\s")  # every _UNIT_SPLIT match opens with a space
 _UNIT_SPLIT = re.compile(
     r"\s*\u3000+\s*|\s{2,}|(?<=[。！？；：”!?;:])\s+|(?<=[\u4e00-\u9fff”」』）)])\s(?=[\u4e00-\u9fff“「『《（(\d])"
 )
@@ -160,9 +181,12 @@ _TOPIC_BAD = re.compile(r"[\dA-Za-z：:\"《/|｜]")
 
 # --------------------------------------------------------------------------------------------
 # internal records
+#
+# Plain slotted dataclasses: these records are made by the ten thousand per report, and the
+# __init__ of a frozen dataclass costs several times as much.  Nothing changes them once made.
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Unit:
     """A line of text: a paragraph, or a stretch of a run-on paragraph set off by spaces."""
 
@@ -172,7 +196,7 @@ class _Unit:
     index: int  # running index over the whole article
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Cand:
     kind: str
     n: int
@@ -182,6 +206,25 @@ class _Cand:
     marker: str
     text: str
     line_start: bool  # marker opens its unit (not merely a sentence inside it)
+
+
+def _unit_breaks(para: str) -> Iterator[re.Match[str]]:
+    """``_UNIT_SPLIT.finditer(para)``, with the pattern tried only where a space is.
+
+    Every match opens with a space, but the pattern opens with lookbehinds and alternatives, so
+    the engine would try it at every position; a scan for spaces alone is many times faster (the
+    lookbehinds still see the text before the space).  Most paragraphs hold no space at all, and
+    every space except " " is unprintable, so a printable paragraph without " " needs no scan."""
+    if " " not in para and para.isprintable():
+        return
+    pos = 0
+    while (space := _SPACE.search(para, pos)) is not None:
+        m = _UNIT_SPLIT.match(para, space.start())
+        if m is None:
+            pos = space.start() + 1
+        else:
+            yield m
+            pos = m.end()
 
 
 def _units(paragraphs: tuple[str, ...]) -> list[_Unit]:
@@ -200,7 +243,7 @@ def _units(paragraphs: tuple[str, ...]) -> list[_Unit]:
                 out.append(_Unit(p, para.find(stripped), stripped, len(out)))
             continue
         pos = 0
-        for m in _UNIT_SPLIT.finditer(para):
+        for m in _unit_breaks(para):
             if m.start() > pos:
                 out.append(_Unit(p, pos, para[pos : m.start()], len(out)))
             pos = m.end()
@@ -209,15 +252,27 @@ def _units(paragraphs: tuple[str, ...]) -> list[_Unit]:
     return out
 
 
+def _trim_end(s: str) -> str:
+    """``s`` without the stops, commas and spaces it ends with.
+
+    ``rstrip`` does this many times faster than a ``[…]+$`` pattern, which the engine tries at
+    every position; marks and spaces may alternate, hence the loop."""
+    while True:
+        trimmed = s.rstrip(_TRAIL_MARKS).rstrip()
+        if len(trimmed) == len(s):
+            return s
+        s = trimmed
+
+
 def _heading_text(s: str, start: int) -> str:
     """Heading text from ``start``: to the first stop outside quotes within 80 characters, else to
     the first comma after the tenth character, else to the end of the line."""
-    i = len(s) - len(_LEAD_PUNCT.sub("", s[start:]))
-    body = s[i:]
+    lead = _LEAD_PUNCT.match(s, start)
+    body = s[lead.end() if lead else start :]
     depth = 0
-    limit = min(len(body), 80)
     end = None
-    for k in range(limit):
+    for m in _HEADING_MARKS.finditer(body, 0, min(len(body), 80)):  # other characters change nothing
+        k = m.start()
         ch = body[k]
         if ch in _OPEN_Q:
             depth += 1
@@ -235,17 +290,31 @@ def _heading_text(s: str, start: int) -> str:
         if len(body) <= 80:
             end = len(body)
         else:
-            c = [k for k in range(10, len(body)) if body[k] in "，,"]
-            end = c[0] if c else 80
-    return _TRAIL.sub("", body[:end]).strip()
+            comma = _COMMA.search(body, 10)
+            end = comma.start() if comma else 80
+    return _trim_end(body[:end]).strip()
 
 
-def _block_cands(u: _Unit) -> list[_Cand]:
-    """Block markers at the start of the unit, or after a full stop inside a run-on unit."""
+def _marker_starts(text: str) -> list[int]:
+    """Where a block marker or a dash may open a line in a unit: at its start and, in a run-on unit,
+    at the start of a sentence.
+
+    Only sentences that open with a character some marker opens with are listed: the scan for
+    them costs no more than a scan for every sentence end, and spares trying each marker pattern
+    on every sentence of a long report."""
+    if len(text) < 120:
+        return [0]
+    return [0] + [m.end() for m in _MARKED_SENTENCE.finditer(text)]
+
+
+def _block_cands(u: _Unit, starts: list[int]) -> list[_Cand]:
+    """Block markers at the start of the unit, or after a full stop inside a run-on unit (``starts``
+    from :func:`_marker_starts`)."""
     out: list[_Cand] = []
     text = u.text
-    starts = [0] if len(text) < 120 else [0] + [m.end() for m in _SOFT_START.finditer(text) if m.end() < len(text)]
     for s in starts:
+        if not _BLOCK_OPENER.match(text, s):
+            continue
         for kind, rx in _BLOCK:
             m = rx.match(text, s)
             if not m:
@@ -362,11 +431,10 @@ def _heading_lines(units: list[_Unit], taken: set[int], article: Article, first_
         if k <= first_body or u.index in taken or k + 1 >= len(units):
             continue
         t = u.text.strip()
-        md = _MD.match(t)
-        if md:
-            continue
         n = len(t)
         if not 4 <= n <= 40 or t[-1] in "。！？；：!?;:，,、…" or any(ch in _SENT_END or ch in "：:" for ch in t):
+            continue
+        if _MD.match(t):
             continue
         if t[-1] in _OPEN_Q or t.count("“") != t.count("”") or t.count("《") != t.count("》"):
             continue  # a sentence cut before a quotation, not a title
@@ -379,7 +447,7 @@ def _heading_lines(units: list[_Unit], taken: set[int], article: Article, first_
             continue  # a fragment of a hard-wrapped paragraph, not a heading
         if len(nxt) <= n or not any(ch in "。！？!?" for ch in nxt):
             continue
-        out.append(_Cand("line", 0, u.index, u.para, u.start, "", _TRAIL.sub("", t), True))
+        out.append(_Cand("line", 0, u.index, u.para, u.start, "", _trim_end(t), True))
     counts: dict[str, int] = {}
     for c in out:
         counts[_norm(c.text)] = counts.get(_norm(c.text), 0) + 1
@@ -393,13 +461,15 @@ def _markdown(units: list[_Unit]) -> list[tuple[_Cand, str]]:
     out: list[tuple[_Cand, str]] = []
     for u in units:
         t = u.text.strip()
+        if not t.startswith(("#", "*")):  # what both patterns open with: most lines are spared them
+            continue
         m = _MD.match(t)
         if m:
-            out.append((_Cand("md", 0, u.index, u.para, u.start, m.group(1), _TRAIL.sub("", m.group(2)), True), "md" + str(len(m.group(1)))))
+            out.append((_Cand("md", 0, u.index, u.para, u.start, m.group(1), _trim_end(m.group(2)), True), "md" + str(len(m.group(1)))))
             continue
         b = _BOLD.match(t)
         if b and len(b.group(1)) <= 40:
-            out.append((_Cand("md", 0, u.index, u.para, u.start, "**", _TRAIL.sub("", b.group(1)), True), "md_bold"))
+            out.append((_Cand("md", 0, u.index, u.para, u.start, "**", _trim_end(b.group(1)), True), "md_bold"))
     return out
 
 
@@ -415,7 +485,7 @@ def _shared_positions(texts: list[str]) -> int:
     return max(head, tail)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Lead:
     unit: int
     para: int
@@ -424,6 +494,18 @@ class _Lead:
     first: bool  # opens its unit
     full_stop: bool = False  # ends with 。 (a statement, not an exclamation or a question)
     quoted: bool = False  # holds quotation marks (kept apart: only topic leads may have them)
+
+
+def _sentences(text: str) -> Iterator[re.Match[str]]:
+    """``_SENTENCE.finditer(text)``, matched one sentence after the other from the start.
+
+    Each sentence starts where the one before it ends, so nothing is lost; ``finditer`` would in
+    addition retry the pattern at every position of a tail without a sentence end, each try running
+    to the end of the text, which is quadratic in the length of that tail."""
+    pos = 0
+    while (m := _SENTENCE.match(text, pos)) is not None:
+        yield m
+        pos = m.end()
 
 
 def _lead_candidates(units: list[_Unit], taken: set[int], first_body: int, paragraphs: tuple[str, ...]) -> list[_Lead]:
@@ -435,15 +517,17 @@ def _lead_candidates(units: list[_Unit], taken: set[int], first_body: int, parag
         if k < first_body or u.index in taken:
             continue
         text = u.text
-        for j, m in enumerate(_SENTENCE.finditer(text)):
-            if j > 0 and u.para not in runon:
-                break
-            core = _TRAIL.sub("", m.group(0).strip()).strip()
+        sentences = _sentences(text) if u.para in runon else itertools.islice(_sentences(text), 1)
+        for j, m in enumerate(sentences):
             rest = len(text) - m.end()
-            if not 4 <= len(core) <= 24 or rest < max(20, 1.5 * len(core)) or _TOPIC_BAD.search(core) or _MARKER_START.match(core):
+            if rest < 20:  # too near the end whatever the lead (tested first: it is cheap)
                 continue
-            pos = u.start + m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
-            stop = m.group(0).rstrip("”’」』")[-1:] == "。"
+            sentence = m.group(0)
+            core = _trim_end(sentence.strip()).strip()
+            if not 4 <= len(core) <= 24 or rest < 1.5 * len(core) or _TOPIC_BAD.search(core) or _MARKER_START.match(core):
+                continue
+            pos = u.start + m.start() + (len(sentence) - len(sentence.lstrip()))
+            stop = sentence.rstrip("”’」』")[-1:] == "。"
             out.append(_Lead(u.index, u.para, pos, core, j == 0, stop, bool(_NOT_LEAD.search(core))))
     return out
 
@@ -553,16 +637,17 @@ def outline(article: Article) -> tuple[Heading, ...]:
         sid = next(series_ids)
         found.extend((c, fam, sid) for c in series)
 
+    starts = [_marker_starts(u.text) for u in units]
     by_kind: dict[str, list[_Cand]] = {}
-    for u in units:
-        for c in _block_cands(u):
+    for u, unit_starts in zip(units, starts, strict=True):
+        for c in _block_cands(u, unit_starts):
             by_kind.setdefault(c.kind, []).append(c)
     block: list[_Cand] = []
     for kind in ("part", "cn", "paren_cn", "num", "paren_num"):
         for s in _series(by_kind.get(kind, []), units, keep_single=True):
             block.extend(s)
             add(s, kind)
-    for run in _dash_runs(units):
+    for run in _dash_runs(units, starts):
         block.extend(run)
         add(run, "dash")
 
@@ -608,13 +693,13 @@ def outline(article: Article) -> tuple[Heading, ...]:
     return _levels(dedup)
 
 
-def _dash_runs(units: list[_Unit]) -> list[list[_Cand]]:
+def _dash_runs(units: list[_Unit], starts: list[list[int]]) -> list[list[_Cand]]:
     """Lines (or sentences of a run-on line) opened by a dash, two or more close together: the
-    parallel points of a report.  A dash after a title is a subtitle, and only one of them."""
+    parallel points of a report.  A dash after a title is a subtitle, and only one of them.
+    ``starts`` holds the :func:`_marker_starts` of each unit."""
     runs: list[list[_Cand]] = []
-    for u in units:
-        starts = [0] if len(u.text) < 120 else [0] + [m.end() for m in _SOFT_START.finditer(u.text)]
-        for s in starts:
+    for u, unit_starts in zip(units, starts, strict=True):
+        for s in unit_starts:
             m = _DASH.match(u.text, s)
             if not m:
                 continue

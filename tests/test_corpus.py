@@ -323,3 +323,47 @@ def test_detect_flags_quick_check_agrees_with_conversion() -> None:
         if not _may_convert(text):
             assert zhconv.convert(text, "zh-cn") == text
     assert _may_convert("我們這個國家")
+
+
+def test_quick_checks_agree_with_the_patterns_they_stand_for() -> None:
+    from drafter.corpus import (
+        _FULLWIDTH,
+        _GLUED_CREDIT,
+        _URL,
+        _ZERO_WIDTH,
+        _conversion_triggers,
+        _may_be_url,
+        _may_convert,
+        _split_glued_credits,
+        normalize_chars,
+    )
+
+    rng = random.Random(9)
+    pieces = list("中文记者摄/、 \t\u3000\nmM.:@aEe-ＡＢ１２\u200b\u2028\u00ad\x00\u00a0〝〞") + [
+        "新华社", "人民日报", "本报", "张三", "李四", "www.", "http://", "e-mail", "a@b.cn", "ＷＷＷ．",
+    ]
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 20)))
+        assert normalize_chars(text) == re.sub(f"[{_ZERO_WIDTH}]", "", text).translate(_FULLWIDTH), text
+        if _URL.search(text):
+            assert _may_be_url(text), text
+    credit_pieces = ["新华社", "人民日报", "本报", "记者", "记者", "张三", "李四", "中文", " ", "、", "/", "摄", "摄", "\n", "。"]
+    for _ in range(5000):
+        text = "".join(rng.choice(credit_pieces) for _ in range(rng.randrange(0, 16)))
+        whole = _GLUED_CREDIT.sub(r"\n\1\n", text).split("\n")
+        assert _split_glued_credits(text.split("\n")) == whole, text
+
+    triggers = _conversion_triggers()
+    assert triggers is not None
+    singles, _, by_first = triggers
+    phrases = [k for ks in by_first.values() for k in ks]
+    common = "我们的国家发展经济社会一个人上下大中小"
+    for _ in range(3000):
+        parts = [rng.choice(common) for _ in range(rng.randrange(0, 12))]
+        if rng.random() < 0.5:
+            parts.insert(rng.randrange(len(parts) + 1), rng.choice(phrases))
+        if rng.random() < 0.5:  # a phrase cut after its first character
+            parts.insert(rng.randrange(len(parts) + 1), rng.choice(phrases)[0])
+        text = "".join(parts)
+        expected = not singles.isdisjoint(text) or any(k in text for k in phrases)
+        assert _may_convert(text) == expected, text

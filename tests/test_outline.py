@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 import shlex
 import subprocess
@@ -403,3 +404,48 @@ def test_scorer_on_seeds():
     assert m, proc.stdout + proc.stderr
     f1, level = float(m.group(1)), float(m.group(4))
     assert f1 >= 0.90 and level >= 0.90, proc.stdout
+
+
+# ------------------------------------------------------------------ quick scans
+
+
+def test_quick_scans_agree_with_the_patterns_they_stand_for():
+    from drafter import outline as o
+
+    inline_plain = re.compile(rf"第{o._N}(?:是|[，,、：:])|其{o._N}(?:是|[，,、：:])|{o._N}[是要]|首先|其次|再次|最后")
+    sentence_starts = re.compile(r"(?<=[。！？!?])\s*")
+    trail = re.compile(r"[。；;，,：:！!？?、…\s]+$")
+    rng = random.Random(7)
+    alphabet = list("一二三四五六七八九十第其首先次再最后是要章部分，,、：:。！？!?；;…“”（()）《》—―-#*12٣改革中文 ") + [
+        "  ", "\u3000", "\t", "\xa0", "\x0b", "\x1c", "\u2028", "\n", "。 ", "—— ", "--", "（一）", "一、", "1.",
+    ]
+    for _ in range(4000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 160)))
+        assert [m.span() for m in o._unit_breaks(text)] == [m.span() for m in o._UNIT_SPLIT.finditer(text)], text
+        assert [m.span() for m in o._sentences(text)] == [m.span() for m in o._SENTENCE.finditer(text)], text
+        assert [m.span() for m in o._INLINE_SCAN.finditer(text)] == [m.span() for m in inline_plain.finditer(text)], text
+        assert o._trim_end(text) == trail.sub("", text), text
+        # every sentence start where a block marker or a dash matches is listed
+        starts = o._marker_starts(text)
+        if len(text) >= 120:
+            soft = [0] + [m.end() for m in sentence_starts.finditer(text)]
+            opens = [s for s in soft if o._DASH.match(text, s) or any(rx.match(text, s) for _, rx in o._BLOCK)]
+            assert set(opens) <= set(starts) <= set(soft), text
+        for s in starts:
+            if any(rx.match(text, s) for _, rx in o._BLOCK):
+                assert o._BLOCK_OPENER.match(text, s), text
+
+
+def test_space_shortcuts_hold_for_every_character():
+    everything = "".join(map(chr, range(sys.maxunicode + 1)))
+    spaces = re.findall(r"\s", everything)
+    # _unit_breaks skips printable paragraphs without " "; _trim_end strips what rstrip() strips
+    assert all(ch == " " or not ch.isprintable() for ch in spaces)
+    assert "".join(spaces) == "".join(ch for ch in everything if ch.isspace())
+
+
+def test_long_lines_without_breaks_have_no_headings():
+    # a sentence pattern retried at every position once made these take minutes (speed itself is
+    # measured in benchmarks/); a line that never breaks is prose, not a run of headings
+    for para in ("加强改革创新发展" * 5000, "一二三四五六七八九十是要" * 3000, "a, b, c " * 5000):
+        assert outline(art(para, BODY)) == []
