@@ -98,6 +98,8 @@ _CJK = "\u3400-\u9fff\uf900-\ufaff"
 # a break; a space between two Chinese characters separates title halves and stays.
 _STRAY_SPACE = re.compile(rf"(?<=[{_CJK}]) (?=[0-9A-Za-z])|(?<=[0-9A-Za-z]) (?=[{_CJK}])")
 _PUNCT_SPACE = re.compile(r" (?=[^\w ])|(?<=[^\w ]) ")
+_SPACES = re.compile(r"\s+")
+_HALF_WIDTH = re.compile("[" + re.escape("".join(_HALF_TO_FULL)) + '"]')
 _SLOT_RE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 
 
@@ -117,8 +119,17 @@ def normalize(text: str) -> str:
     ASCII double quotes become “ and ” in turn.  The mapping keeps one character for one, so
     alignment positions stay meaningful.
     """
-    text = re.sub(r"\s+", " ", text.replace("\u3000", " ")).strip()
-    text = _STRAY_SPACE.sub("", text)
+    text = _SPACES.sub(" ", text.replace("\u3000", " ")).strip()
+    # most headings have no space and no half-width mark: skip the passes that would change nothing
+    if " " in text:
+        text = _STRAY_SPACE.sub("", text)
+    if _HALF_WIDTH.search(text):
+        text = _full_width(text)
+    return _PUNCT_SPACE.sub("", text) if " " in text else text
+
+
+def _full_width(text: str) -> str:
+    """Half-width marks made full-width as :func:`normalize` says, one character for one."""
     out: list[str] = []
     quote_open = True
     for i, ch in enumerate(text):
@@ -131,7 +142,7 @@ def normalize(text: str) -> str:
             quote_open = not quote_open
         else:
             out.append(ch)
-    return _PUNCT_SPACE.sub("", "".join(out))
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -337,35 +348,22 @@ def _longest_match(a: str, b: str, alo: int, ahi: int, blo: int, bhi: int) -> tu
     What :meth:`difflib.SequenceMatcher.find_longest_match` returns without junk: ``(alo, blo, 0)``
     when nothing matches.  Each start in ``a`` is tried only for a block longer than the best so
     far; since every prefix of a common block is common, the start where the best last grew is the
-    earliest start of a longest block.
+    earliest start of a longest block.  A block grows one character at a time: shared words are a
+    few characters long, and a substring test on the sliced range is the cheapest step there is.
     """
+    window = b[blo:bhi]
     besti, size = alo, 0
     i = alo
     while i + size < ahi:
-        if b.find(a[i : i + size + 1], blo, bhi) < 0:
-            i += 1
-            continue
-        # a longer block starts at i: find its length by galloping, then bisecting
-        ok, top, step = size + 1, ahi - i, 1
-        while ok < top:
-            trial = min(ok + step, top)
-            if b.find(a[i : i + trial], blo, bhi) >= 0:
-                ok = trial
-                step *= 2
-            else:
-                top = trial - 1
-                break
-        while ok < top:
-            mid = (ok + top + 1) // 2
-            if b.find(a[i : i + mid], blo, bhi) >= 0:
-                ok = mid
-            else:
-                top = mid - 1
-        besti, size = i, ok
+        if a[i : i + size + 1] in window:
+            size += 1
+            while i + size < ahi and a[i : i + size + 1] in window:
+                size += 1
+            besti = i
         i += 1
     if not size:
         return alo, blo, 0
-    return besti, b.find(a[besti : besti + size], blo, bhi), size
+    return besti, blo + window.find(a[besti : besti + size]), size
 
 
 def _add(cols: list[_Col], text: str) -> list[_Col]:
@@ -417,28 +415,20 @@ def _prune_runs(cols: list[_Col], texts: Sequence[str]) -> list[list[_Col]]:
             kept.append(run)
             continue
         ch, pos = run[0]
-        if not any(pos) and any(_words(t)[0][0] == ch for t in texts):  # an opening word
-            kept.append(run)
-            continue
         if lasts is None:
             lasts = tuple(len(t) - 1 for t in texts)
-        if pos == lasts:  # a one-character ending
+        # a one-character ending, or an opening word (segmenting, the costly test, last)
+        if pos == lasts or not any(pos) and any(_words(t)[0][0] == ch for t in texts):
             kept.append(run)
     return kept
 
 
 def _profile(texts: Sequence[str]) -> list[_Col]:
-    return _profile_runs(texts)[0]
-
-
-def _profile_runs(texts: Sequence[str]) -> tuple[list[_Col], list[list[_Col]]]:
-    """:func:`_profile` and its runs (:func:`_runs`), which pruning yields anyway."""
+    """The alignment profile of all the headings: each added in turn, then pruned."""
     cols = _seed(texts[0])
-    runs: list[list[_Col]] | None = None
     for i, text in enumerate(texts[1:], start=2):
-        runs = _prune_runs(_add(cols, text), texts[:i])
-        cols = [col for run in runs for col in run]
-    return cols, (_runs(cols) if runs is None else runs)
+        cols = _prune(_add(cols, text), texts[:i])
+    return cols
 
 
 # A part of a skeleton under construction: a constant text, or a slot with one filler per member.
@@ -611,6 +601,12 @@ def _clause_len(clause: str) -> int:
     return _letters(clause)
 
 
+@lru_cache(maxsize=8192)
+def _clause_lengths(text: str) -> tuple[int, ...]:
+    """:func:`_clause_len` of each clause; cached, as the rhythm search compares each heading often."""
+    return tuple(_clause_len(c) for c in _clauses(text)[0])
+
+
 def _rhythm_group(texts: Sequence[str]) -> str:
     split = [_clauses(t) for t in texts]
     breaks = split[0][1]
@@ -647,32 +643,156 @@ def _runs_score(runs: list[list[_Col]]) -> int:
     return sum(len(run) ** 2 for run in runs)
 
 
+# What a profile's constant could still share with one more member: the two-character pieces
+# inside its runs, and its characters at the start and at the end of every member ("" when none).
+_Reach = tuple[frozenset[str], str, str]
+
+
+@lru_cache(maxsize=8192)
+def _text_reach(text: str) -> _Reach:
+    """:data:`_Reach` of one heading as a profile of its own, which is also what it offers as the
+    next member; cached, as every heading of a series is tested against every other."""
+    return frozenset([text[i : i + 2] for i in range(len(text) - 1)]), text[:1], text[-1:]
+
+
+def _reach(runs: list[list[_Col]], texts: Sequence[str]) -> _Reach:
+    """:data:`_Reach` of a pruned profile (:func:`_prune_runs`) over its member texts."""
+    if not runs:
+        return frozenset(), "", ""
+    bigrams = frozenset().union(*[_text_reach("".join([ch for ch, _ in run]))[0] for run in runs])
+    first, last = runs[0][0], runs[-1][-1]
+    head = first[0] if not any(first[1]) else ""
+    tail = last[0] if last[1] == tuple(len(t) - 1 for t in texts) else ""
+    return bigrams, head, tail
+
+
+def _may_keep_words(reach: _Reach, other: _Reach) -> bool:
+    """False when aligning a heading (``other``, its :func:`_text_reach`) to a profile (``reach``)
+    cannot leave two letters of skeleton, as :func:`_solid` requires; True otherwise.
+
+    Aligning is most of the cost of a series and most candidates share nothing, so this necessary
+    condition saves it.  Pruning (:func:`_prune_runs`) keeps a letter only in a run of two or more
+    characters, which is a two-character piece inside one of the profile's runs that the heading
+    has too, or alone at the start or the end of every member; two letters alone need both ends.
+    """
+    bigrams, head, tail = reach
+    if not bigrams.isdisjoint(other[0]):
+        return True
+    return bool(head and tail) and head == other[1] and tail == other[2]
+
+
+@lru_cache(maxsize=8192)
+def _trigrams(text: str) -> frozenset[str]:
+    """The three-character pieces of ``text``; cached like :func:`_text_reach`."""
+    return frozenset([text[i : i + 3] for i in range(len(text) - 2)])
+
+
+def _pair_may_share_words(a: str, b: str) -> bool:
+    """:func:`_may_keep_words` made tighter for a pair, the most numerous candidates: False when
+    the profile of ``a`` and ``b``, which passed :func:`_may_keep_words`, cannot share words
+    (:func:`_pair_blocks` is None).
+
+    Unless the two start or end alike (an anchor) or share a three-character piece (a long run),
+    :func:`_solid` needs a quarter of their letters, and every run holding letters is then a shared
+    two-character piece; when one of them has no piece twice, that is one run per shared piece at
+    most, so at most two letters each.
+    """
+    reach_a, reach_b = _text_reach(a), _text_reach(b)
+    if a[0] == b[0] or a[-1] == b[-1] or not _trigrams(a).isdisjoint(_trigrams(b)):
+        return True
+    if len(reach_a[0]) < len(a) - 1 and len(reach_b[0]) < len(b) - 1:  # both repeat a piece
+        return True
+    letters = 2 * len(reach_a[0] & reach_b[0])
+    # the bound of _letter_share, computed as it computes the share so that both round alike
+    total = _letters(a) + _letters(b)
+    return bool(total) and letters * 2 / total >= MIN_WEAK_COVERAGE
+
+
+def _solid_profile(texts: Sequence[str]) -> list[_Col] | None:
+    """The profile of all the headings (:func:`_profile`) when it shares words, else None.
+
+    Stops at the first heading that cannot keep words (:func:`_may_keep_words`): each step only
+    drops columns, so no later one brings words back.
+    """
+    if not _may_keep_words(_text_reach(texts[0]), _text_reach(texts[1])):  # most series: no work
+        return None
+    cols = _seed(texts[0])
+    runs: list[list[_Col]] = []
+    for i in range(1, len(texts)):
+        if i > 1 and not _may_keep_words(_reach(runs, texts[:i]), _text_reach(texts[i])):
+            return None
+        runs = _prune_runs(_add(cols, texts[i]), texts[: i + 1])
+        cols = [col for run in runs for col in run]
+    return cols if _solid_runs(runs, texts) else None
+
+
+def _pair_blocks(a: str, b: str) -> list[tuple[int, int, int]] | None:
+    """The runs of the profile of two headings as blocks ``(i, j, size)`` when it shares words, else None.
+
+    :func:`_profile` then :func:`_solid_cols` on ``[a, b]``, read off the matching blocks
+    without building columns: each block is one run of that profile (adjacent blocks are merged),
+    and :func:`_prune_runs` judges it as it stands.  Every pair of a series is tried as a seed, and
+    only the few seeds grown need their columns (:func:`_block_runs`).
+    """
+    la, lb = len(a), len(b)
+    blocks: list[tuple[int, int, int]] = []
+    runs: list[tuple[str, bool]] = []
+    for i, j, k in _matching_blocks(a, b)[:-1]:
+        text = a[i : i + k]
+        start = i == 0 and j == 0
+        end = i + k == la and j + k == lb
+        kept = k >= 2 or _is_punct(text) or end  # _prune_runs's test, segmenting only if need be
+        if not kept and start:
+            kept = _words(a)[0][0] == text or _words(b)[0][0] == text
+        if not kept:
+            continue
+        blocks.append((i, j, k))
+        runs.append((text, start or end))
+    constant = "".join([text for text, _ in runs])
+    return blocks if _solid(runs, _letter_share(constant, (a, b))) else None
+
+
+def _block_runs(a: str, blocks: list[tuple[int, int, int]]) -> list[list[_Col]]:
+    """The runs of columns that :func:`_pair_blocks` stands for (``a`` the first heading)."""
+    return [[(a[i + d], (i + d, j + d)) for d in range(k)] for i, j, k in blocks]
+
+
 def _exact_members(texts: Sequence[str]) -> tuple[list[int], list[_Col]] | None:
     """The largest subset (>= 2) of the headings whose alignment keeps shared words, with its profile.
 
     Every pair that shares words seeds a subset, grown by adding the other headings in order while
     words survive; the largest subset wins, then the one with the longest shared runs, then the
-    earliest indexes.
+    earliest indexes.  Candidates that cannot share words (:func:`_may_keep_words`,
+    :func:`_pair_may_share_words`) are not aligned.
     """
     n = len(texts)
     if n < 2:
         return None
-    full, full_runs = _profile_runs(texts)
-    if _solid_runs(full_runs, texts):
+    full = _solid_profile(texts)
+    if full is not None:
         return list(range(n)), full
-    seeds: list[tuple[int, tuple[int, int], list[_Col], list[list[_Col]]]] = []
+    if n == 2:  # the only pair is the whole series
+        return None
+    reaches = [_text_reach(t) for t in texts]
+    seeds: list[tuple[int, tuple[int, int], list[tuple[int, int, int]]]] = []
     for i, j in combinations(range(n), 2):
-        pair = [texts[i], texts[j]]
-        cols, runs = _profile_runs(pair)
-        if _solid_runs(runs, pair):
-            seeds.append((-_runs_score(runs), (i, j), cols, runs))
+        a, b = texts[i], texts[j]
+        if (
+            _may_keep_words(reaches[i], reaches[j])
+            and _pair_may_share_words(a, b)
+            and (blocks := _pair_blocks(a, b)) is not None
+        ):
+            seeds.append((-sum(k * k for _, _, k in blocks), (i, j), blocks))  # -_runs_score
     seeds.sort(key=lambda s: (s[0], s[1]))
     best: tuple[tuple[int, int, tuple[int, ...]], list[int], list[_Col]] | None = None
-    for _score, (i, j), cols, runs in seeds[:_MAX_SEEDS]:
+    for _score, (i, j), blocks in seeds[:_MAX_SEEDS]:
         members = [i, j]
         member_texts = [texts[i], texts[j]]
+        runs = _block_runs(texts[i], blocks)
+        cols = [col for run in runs for col in run]
+        reach = _reach(runs, member_texts)
         for k in range(n):
-            if k in members:
+            if k in members or not _may_keep_words(reach, reaches[k]):
                 continue
             trial_texts = [*member_texts, texts[k]]
             trial_runs = _prune_runs(_add(cols, texts[k]), trial_texts)
@@ -681,6 +801,7 @@ def _exact_members(texts: Sequence[str]) -> tuple[list[int], list[_Col]] | None:
                 runs = trial_runs
                 members.append(k)
                 member_texts = trial_texts
+                reach = _reach(runs, member_texts)
         order = sorted(range(len(members)), key=lambda x: members[x])
         members_sorted = [members[x] for x in order]
         key = (-len(members), -_runs_score(runs), tuple(members_sorted))
@@ -693,25 +814,32 @@ def _exact_members(texts: Sequence[str]) -> tuple[list[int], list[_Col]] | None:
 def _rhythm_members(texts: Sequence[str]) -> list[int]:
     """The largest subset (>= 2) that shares a rhythm as :func:`is_parallel` reads it (earliest on ties).
 
-    Candidates are the headings of one break pattern in windows of similar total length.
+    Candidates are the headings of one break pattern in windows of similar total length: for each
+    shortest heading, the longest window that shares a rhythm.  Part of a window that shares a
+    rhythm shares it too, so the next window never ends before this one, and growing one from the
+    end of the last tests each heading about once instead of every window.
     """
     groups: dict[tuple[str, ...], list[int]] = {}
     for i, t in enumerate(texts):
         groups.setdefault(_clauses(t)[1], []).append(i)
     best: list[int] = []
-    for idx in groups.values():
+    for breaks, idx in groups.items():
         by_len = sorted(idx, key=lambda i: (len(texts[i]), i))
-        for lo in range(len(by_len)):
-            for hi in range(len(by_len), lo + 1, -1):
-                window = sorted(by_len[lo:hi])
-                if len(window) < max(2, len(best)):
-                    break
-                if len(window) == len(best) and window > best:
-                    continue
-                sub = [texts[i] for i in window]
-                if _similar_length(sub) and _shared_rhythm(sub):
-                    best = window
-                    break
+        lens = [len(texts[i]) for i in by_len]
+        shapes = [_clause_lengths(texts[i]) for i in by_len]
+        n, hi = len(by_len), 0
+        for lo in range(n):
+            hi = max(hi, lo + 1)  # by_len[lo:hi] shares a rhythm (or is one heading)
+            while (
+                hi < n
+                and lens[lo] > 0  # _similar_length, the window's lengths being sorted
+                and lens[hi] <= MAX_LENGTH_RATIO * lens[lo]
+                and _rhythms_agree(shapes[lo : hi + 1], bool(breaks))
+            ):
+                hi += 1
+            window = sorted(by_len[lo:hi])
+            if len(window) >= max(2, len(best)) and not (len(window) == len(best) and window > best):
+                best = window
     return best
 
 
@@ -950,11 +1078,15 @@ def _shared_rhythm(texts: Sequence[str]) -> bool:
     split = [_clauses(t) for t in texts]
     if len({b for _, b in split}) != 1:
         return False
-    if not split[0][1]:
-        return len({_clause_len(t) for t in texts}) == 1
-    for i in range(len(split[0][0])):
-        lengths = [_clause_len(clauses[i]) for clauses, _ in split]
-        lo, hi = min(lengths), max(lengths)
+    return _rhythms_agree([_clause_lengths(t) for t in texts], bool(split[0][1]))
+
+
+def _rhythms_agree(lengths: Sequence[tuple[int, ...]], breaks: bool) -> bool:
+    """Whether headings of one break pattern, given as their :func:`_clause_lengths`, share a rhythm."""
+    if not breaks:
+        return len({clauses[0] for clauses in lengths}) == 1
+    for column in zip(*lengths, strict=True):
+        lo, hi = min(column), max(column)
         if hi - lo > 2 and hi > MAX_LENGTH_RATIO * lo:
             return False
     return True

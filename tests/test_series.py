@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -361,3 +363,144 @@ def test_matching_blocks_equal_difflib() -> None:
         b = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 14)))
         expected = tuple(tuple(m) for m in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks())
         assert _matching_blocks(a, b) == expected, (a, b)
+
+
+# --- the shortcuts of the search give what the plain search gives ---------------------------------
+
+_WORDS = ["要把", "加强", "党的", "领导", "得更", "实", "牢", "发展", "建设", "意识", "的", "和", "新"]
+_MARKS = ["，", "、", "；", "“", "”", " ", "。"]
+
+
+def _random_series(rng: random.Random) -> list[str]:
+    """Headings that share some words (a stem, here and there) and not others, marks included."""
+
+    def piece() -> str:
+        return "".join(rng.choice(_WORDS if rng.random() < 0.8 else _MARKS) for _ in range(rng.randint(0, 4)))
+
+    stem = piece()
+    return [
+        normalize(rng.choice([stem + piece(), piece() + stem, piece() + stem + piece(), piece()]))
+        for _ in range(rng.randint(2, 9))
+    ]
+
+
+def _exact_members_plainly(texts: list[str]) -> tuple[list[int], list[Any]] | None:
+    """The exact-series search as its docstring tells it: every pair aligned, every heading tried."""
+    from drafter.series import _MAX_SEEDS, _add, _profile, _prune, _runs, _solid_cols
+
+    def score(cols: list[Any]) -> int:
+        return sum(len(run) ** 2 for run in _runs(cols))
+
+    n = len(texts)
+    if n < 2:
+        return None
+    full = _profile(texts)
+    if _solid_cols(full, texts):
+        return list(range(n)), full
+    seeds = []
+    for i, j in itertools.combinations(range(n), 2):
+        cols = _profile([texts[i], texts[j]])
+        if _solid_cols(cols, [texts[i], texts[j]]):
+            seeds.append((-score(cols), (i, j), cols))
+    seeds.sort(key=lambda s: (s[0], s[1]))
+    best = None
+    for _, (i, j), cols in seeds[:_MAX_SEEDS]:
+        members = [i, j]
+        for k in range(n):
+            trial = [*(texts[m] for m in members), texts[k]]
+            if k not in members and _solid_cols(grown := _prune(_add(cols, texts[k]), trial), trial):
+                cols, members = grown, [*members, k]
+        order = sorted(range(len(members)), key=lambda x: members[x])
+        key = (-len(members), -score(cols), tuple(sorted(members)))
+        if best is None or key < best[0]:
+            best = (key, sorted(members), [(ch, tuple(pos[x] for x in order)) for ch, pos in cols])
+    return None if best is None else (best[1], best[2])
+
+
+def _rhythm_members_plainly(texts: list[str]) -> list[int]:
+    """The rhythm-only search trying every window of every break pattern, longest first."""
+    from drafter.series import _clauses, _shared_rhythm, _similar_length
+
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for i, t in enumerate(texts):
+        groups.setdefault(_clauses(t)[1], []).append(i)
+    best: list[int] = []
+    for idx in groups.values():
+        by_len = sorted(idx, key=lambda i: (len(texts[i]), i))
+        for lo in range(len(by_len)):
+            for hi in range(len(by_len), lo + 1, -1):
+                window = sorted(by_len[lo:hi])
+                if len(window) < max(2, len(best)):
+                    break
+                if len(window) == len(best) and window > best:
+                    continue
+                if _similar_length([texts[i] for i in window]) and _shared_rhythm([texts[i] for i in window]):
+                    best = window
+                    break
+    return best
+
+
+def test_exact_search_skips_only_candidates_that_cannot_share_words() -> None:
+    from drafter.series import _exact_members
+
+    rng = random.Random(11)
+    found = 0
+    for _ in range(800):
+        texts = _random_series(rng)
+        expected = _exact_members_plainly(texts)
+        assert _exact_members(texts) == expected, texts
+        found += expected is not None and len(expected[0]) < len(texts)
+    assert found > 50  # the subset search, not only the whole series, was exercised
+
+
+def test_pair_shortcuts_agree_with_the_pair_profile() -> None:
+    from drafter.series import (
+        _block_runs,
+        _may_keep_words,
+        _pair_blocks,
+        _pair_may_share_words,
+        _profile,
+        _runs,
+        _solid_cols,
+        _text_reach,
+    )
+
+    rng = random.Random(12)
+    for _ in range(3000):
+        a, b = _random_series(rng)[:2]
+        cols = _profile([a, b])
+        solid = _solid_cols(cols, [a, b])
+        blocks = _pair_blocks(a, b)
+        assert (blocks is not None) == solid, (a, b)
+        if solid:
+            assert _may_keep_words(_text_reach(a), _text_reach(b)) and _pair_may_share_words(a, b)
+            assert blocks is not None and _block_runs(a, blocks) == _runs(cols)
+
+
+def test_rhythm_search_grows_windows_as_the_plain_search_finds_them() -> None:
+    from drafter.series import _rhythm_members
+
+    rng = random.Random(13)
+    for _ in range(1500):
+        patterns = [
+            [rng.choice("，；： 。") for _ in range(rng.randrange(3))] for _ in range(rng.randint(1, 3))
+        ]
+        texts = []
+        for _ in range(rng.choice([2, 3, 4, 6, 9, 15, 30])):
+            clauses = ["".join(rng.choice(_WORDS) for _ in range(rng.randrange(5))) for _ in range(3)]
+            marks = rng.choice(patterns)
+            texts.append(
+                normalize(clauses[0] + "".join(m + c for m, c in zip(marks, clauses[1:], strict=False)))
+            )
+        assert _rhythm_members(texts) == _rhythm_members_plainly(texts), texts
+
+
+def test_normalize_skips_only_passes_that_change_nothing() -> None:
+    from drafter.series import _PUNCT_SPACE, _STRAY_SPACE, _full_width
+
+    rng = random.Random(14)
+    alphabet = ' \u3000\t,;:!?()"“”，。12ab加强党年、'
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(12)))
+        plain = re.sub(r"\s+", " ", text.replace("\u3000", " ")).strip()
+        assert normalize(text) == _PUNCT_SPACE.sub("", _full_width(_STRAY_SPACE.sub("", plain))), text
