@@ -517,6 +517,7 @@ class _PhraseChild:
         theirs.close()
         self._read, self._repair, self._corpus_bytes = read, repair, corpus_bytes
         self._fed: list[str] = []
+        self._cap: int | None = None
         self.repaired: list[str] = []
         """Files whose phrase rows could not be read and were analysed again."""
 
@@ -524,12 +525,21 @@ class _PhraseChild:
         self._fed.append(name)
         self._conn.send(("add", name))
 
+    def close(self, sentence_cap: int = 5000) -> None:
+        """No more files: the process may work out the result (while this one does the themes)."""
+        if self._cap is None:
+            self._cap = sentence_cap
+            try:
+                self._conn.send(("end", sentence_cap))
+            except OSError:
+                pass  # the process is gone: result_rows merges here
+
     def result_rows(self, sentence_cap: int = 5000) -> list[dict[str, Any]]:
         """:meth:`_PhraseMerge.result_rows` of every file added."""
         import orjson
 
+        self.close(sentence_cap)
         try:
-            self._conn.send(("end", sentence_cap))
             payload = orjson.loads(self._conn.recv_bytes())
         except (EOFError, OSError, orjson.JSONDecodeError):
             payload = None
@@ -732,6 +742,8 @@ class Reduction:
         from drafter.series import Series, merge_series
         from drafter.themes import build_themes
 
+        if isinstance(self.phrases, _PhraseChild):
+            self.phrases.close(SENTENCE_CAP)
         index = build_themes(self.table, self.titles, self.lexicons)
         del self.table
         if self.large:
