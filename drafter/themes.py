@@ -593,10 +593,7 @@ def _score(counts: Mapping[str, int], lexicon: Lexicon, chars: int, title: str =
     share of the text deserves; the caps keep one repeated word from making a theme on its own.
     """
     span = max(chars, LENGTH_FLOOR) / 1000.0
-    scale = _scale(lexicon)
-    core = set(lexicon.terms) | set(lexicon.names())
-    broad = set(lexicon.broad) - core
-    learned = set(lexicon.expansion) - core - broad
+    core, broad, learned, scale = _term_classes(lexicon)
     seed = wide = extra = 0.0
     for t, c in sorted(counts.items()):
         d = c / span
@@ -610,6 +607,16 @@ def _score(counts: Mapping[str, int], lexicon: Lexicon, chars: int, title: str =
     if title and _title_names(title, lexicon):
         total += TITLE_BONUS
     return total
+
+
+@lru_cache(maxsize=256)
+def _term_classes(lexicon: Lexicon) -> tuple[frozenset[str], frozenset[str], frozenset[str], float]:
+    """The core, broad and learned terms of a lexicon (each term in its strongest class) and its
+    :func:`_scale`: the same for every article scored, and building the index scores thousands."""
+    core = frozenset(lexicon.terms) | frozenset(lexicon.names())
+    broad = frozenset(lexicon.broad) - core
+    learned = frozenset(lexicon.expansion) - core - broad
+    return core, broad, learned, _scale(lexicon)
 
 
 def _title_names(title: str, lexicon: Lexicon) -> bool:
@@ -977,7 +984,7 @@ def _postings(table: TermTable) -> dict[str, dict[str, int]]:
     small (a tenth of the full table) without changing what :func:`resolve` can find.
     """
     ids = table.ids
-    vocab = {t: {ids[r]: c for r, c in post.items()} for t, post in table.postings(min_count=2, min_total=3)}
+    vocab = dict(table.postings(min_count=2, min_total=3))
     for i, found in enumerate(table.seed_counts):
         for t, c in found.items():
             if t not in vocab:
