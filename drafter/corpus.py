@@ -595,9 +595,9 @@ def _conversion_triggers() -> tuple[frozenset[str], re.Pattern[str], dict[str, t
     sample is converted).
     """
     try:
-        from zhconv import zhconv as zhconv_module
+        from drafter.simplified import conversion_table
 
-        table = zhconv_module.getdict("zh-cn")
+        table = conversion_table()
     except Exception:  # pragma: no cover - a zhconv without the table this relies on
         return None
     changing = [k for k, v in table.items() if k and k != v]
@@ -636,12 +636,12 @@ def detect_flags(text: str) -> tuple[str, ...]:
     recognised by collocations that mainland official prose does not use and by a word appearing
     where its everyday counterpart never does.
     """
-    import zhconv
+    from drafter.simplified import to_simplified
 
     sample = text[:2500]
     cjk = sum(map(len, _CJK_RUN.findall(sample)))  # counted by runs: a few dozen matches, not thousands
     if cjk and _may_convert(sample):
-        converted = zhconv.convert(sample, "zh-cn")
+        converted = to_simplified(sample)
         changed = sum(1 for a, b in zip(sample, converted) if a != b)
         if changed >= 10 and changed / cjk >= 0.01:
             return ("traditional",)

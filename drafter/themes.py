@@ -355,9 +355,9 @@ def _prepare(text: str, traditional: bool = False) -> str:
     """The text terms are counted in: normalised, simplified, whitespace removed (PDF wraps split words)."""
     text = _norm(text)
     if traditional or _looks_traditional(text):
-        import zhconv
+        from drafter.simplified import to_simplified
 
-        text = zhconv.convert(text, "zh-cn")
+        text = to_simplified(text)
     # str.split() and the regex ``\s`` know the same whitespace characters; the split is faster
     return "".join(text.split())
 
@@ -526,9 +526,9 @@ def article_terms(
     lines = (article.title,) + tuple(article.paragraphs)
     text = _norm("\n".join(lines))
     if "traditional" in article.flags or _looks_traditional(text):
-        import zhconv
+        from drafter.simplified import to_simplified
 
-        text = zhconv.convert(text, "zh-cn")
+        text = to_simplified(text)
         converted = text.split("\n")
         # the conversion maps text to text line for line; the given words are of the old spelling
         lines, words = (tuple(converted), None) if len(converted) == len(lines) else ((text,), None)

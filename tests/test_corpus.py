@@ -367,3 +367,19 @@ def test_quick_checks_agree_with_the_patterns_they_stand_for() -> None:
         text = "".join(parts)
         expected = not singles.isdisjoint(text) or any(k in text for k in phrases)
         assert _may_convert(text) == expected, text
+
+
+def test_simplified_conversion_loads_without_pkg_resources() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from drafter.simplified import conversion_table, to_simplified\n"
+        "print(to_simplified('國家發展，為人民服務'))\n"
+        "print(sys.modules.get('pkg_resources', 'absent') is None)\n"  # not left blocked
+        "print(conversion_table()['發'])\n"
+        "import pkg_resources\n"  # still importable afterwards
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["国家发展，为人民服务", "False", "发"]
