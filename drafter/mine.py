@@ -21,7 +21,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -265,9 +265,14 @@ def phrases_name(key: str) -> str:
     return key[: -len(".json")] + ".phr.json"
 
 
-def cache_names(key: str) -> tuple[str, str, str]:
-    """All the cache files of analysis ``key``: its text part, phrase rows and summary."""
-    return key, phrases_name(key), summary_name(key)
+def spare_name(key: str) -> str:
+    """The file name of the spare 句子 rows that go with analysis ``key`` (see :func:`store`)."""
+    return key[: -len(".json")] + ".snt.jsonl"
+
+
+def cache_names(key: str) -> tuple[str, ...]:
+    """All the cache files of analysis ``key``: its text part, phrase rows, spare 句子, summary."""
+    return key, phrases_name(key), spare_name(key), summary_name(key)
 
 
 MapHook = Callable[[str], None]
@@ -292,19 +297,48 @@ def store(root: Path, key: str, texts: dict[str, Any], summary: dict[str, Any]) 
     """Write one file's analysis into the cache: its text part, its phrase rows, its summary.
 
     The phrase rows are a file of their own: they are most of a summary's bytes, and when mining
-    with several processes one process merges them while the mining process reads the rest.  The
-    summary is written last: a summary on disk means the other two are there too.  Per-file
-    entries are rebuildable cache, so they are atomic but not fsynced (the model itself is).
+    with several processes one process merges them while the mining process reads the rest.  Of
+    those, the 句子 seen once in their article (half the rows, two thirds of the bytes) go to a
+    third file, one row per line, ordered by bank pool and by the hash the banks pick them by,
+    with only the hashes in the phrase file: the banks keep a few hundred 句子 per pool, and the
+    hashes tell the reduce which few lines to parse (:meth:`_PhraseMerge.add_spare`).  The
+    summary is written last: a summary on disk means the others are there too.  Per-file entries
+    are rebuildable cache, so they are atomic but not fsynced (the model itself is).
     """
-    from drafter.atomic import write_json
+    import orjson
+
+    from drafter.atomic import atomic_write, write_json
 
     files = root / "files"
     arts = summary.get("articles", [])
-    phrases = {"v": summary.get("v"), "layout": LAYOUT, "file": summary.get("file", ""), "phrases": [a["phrases"] for a in arts]}
+    kept: list[list[Any]] = []
+    pools: dict[str, list[tuple[int, bytes]]] = {}
+    for a in arts:
+        rows = []
+        for row in a["phrases"]:
+            if row[0] == "句子" and row[2] == 1:
+                pools.setdefault(f"{row[8]}\t{row[7]}", []).append((_text_hash(row[1]), orjson.dumps(row)))
+            else:
+                rows.append(row)
+        kept.append(rows)
+    lines: list[bytes] = []
+    spare: list[list[Any]] = []
+    for pool in sorted(pools):
+        entries = sorted(pools[pool])
+        spare.append([pool, [h for h, _line in entries]])
+        lines.extend(line for _h, line in entries)
+    phrases = {"v": summary.get("v"), "layout": LAYOUT, "file": summary.get("file", ""), "phrases": kept, "spare": spare}
     rest = {**summary, "articles": [{k: v for k, v in a.items() if k != "phrases"} for a in arts]}
     write_json(files / key, texts, durable=False)
+    atomic_write(files / spare_name(key), b"".join(line + b"\n" for line in lines), durable=False)
     write_json(files / phrases_name(key), phrases, durable=False)
     write_json(files / summary_name(key), rest, durable=False)
+
+
+def _text_hash(text: str) -> int:
+    """The first 64 bits of the SHA-1 of a text: ordered as :func:`drafter.phrases.spread_order`'s
+    hex digest is, so 句子 can be picked by it without hashing them again."""
+    return int.from_bytes(hashlib.sha1(text.encode("utf-8")).digest()[:8], "big")
 
 
 def _map_one(args: tuple[Path, str, tuple[str, ...], Path, str]) -> str:
@@ -414,6 +448,8 @@ class _PhraseMerge:
         # that grows with the corpus: the banks then grow more slowly than the text
         self.source_cap = max(50, source_cap * EXACT_BYTES // corpus_bytes) if large else source_cap
         self.min_count = 2 * corpus_bytes // EXACT_BYTES if large else 0
+        # spare 句子 not merged yet: (file name, [(pool, sorted hashes)]), see add_spare
+        self.spare: list[tuple[str, list[tuple[str, list[int]]]]] = []
 
     def add(self, row: Sequence[Any]) -> None:
         self.add_rows((row,))
@@ -447,16 +483,76 @@ class _PhraseMerge:
             if row[9] == "dict" or not a[2]:
                 a[2] = row[9]
 
+    def add_spare(self, name: str, pools: Sequence[Sequence[Any]]) -> None:
+        """Note a file's spare 句子 (seen once in their article) by hash and pool, without their rows.
+
+        The banks keep ``sentence_cap`` 句子 per (role, genre) pool: those seen most often, then
+        those of the smallest hashes.  So only the spare rows whose hash is among the smallest of
+        their pool, or whose hash occurs more than once in the corpus, can be kept; those are read
+        when the result is asked for (:meth:`_take_spare`), the rest never are.
+        """
+        self.spare.append((name, [(str(pool), list(hashes)) for pool, hashes in pools]))
+
+    def _take_spare(self, sentence_cap: int, fetch: Callable[[str, Sequence[int]], list[Any]]) -> None:
+        """Merge the spare 句子 that can reach the banks; exactly those a merge of every row keeps.
+
+        A spare 句子 entry seen once in the corpus competes in its own pool by hash alone, and
+        comes after every entry seen twice or more; so its pool's ``sentence_cap`` smallest such
+        hashes are all that can be kept.  Hashes seen twice (an entry merged from several rows,
+        or two texts sharing 64 bits) are read wherever they occur, so their counts come out
+        whole.  Equal hashes sort equally, so a threshold taken on hashes keeps every tie.
+        """
+        import numpy as np
+
+        spare, self.spare = self.spare, []
+        if not spare:
+            return
+        merged = [_text_hash(key[1]) for key in self.acc if key[0] == "句子"]
+        every = np.array(merged + [h for _n, pools in spare for _p, hashes in pools for h in hashes], dtype=np.uint64)
+        values, counts = np.unique(every, return_counts=True)
+        again = values[counts >= 2]
+        twice = set(again.tolist())
+        by_pool: dict[str, list[Any]] = {}
+        for _name, pools in spare:
+            for pool, hashes in pools:
+                by_pool.setdefault(pool, []).append(np.array(hashes, dtype=np.uint64))
+        limit: dict[str, int] = {}
+        for pool, arrays in by_pool.items():
+            once = np.concatenate(arrays)
+            once = once[~np.isin(once, again)]
+            limit[pool] = int(np.partition(once, sentence_cap - 1)[sentence_cap - 1]) if len(once) > sentence_cap else 1 << 64
+        for name, pools in spare:
+            wanted, line = [], 0
+            for pool, hashes in pools:
+                top = limit[pool]
+                wanted.extend(line + k for k, h in enumerate(hashes) if h <= top or h in twice)
+                line += len(hashes)
+            if wanted:
+                self.add_rows(fetch(name, wanted))
+
     def result(self, sentence_cap: int = 5000, min_pattern_count: int = 2) -> list[Any]:
         """Merged and pruned phrases (the same list :func:`drafter.phrases.prune` gives)."""
         from drafter.phrases import Phrase
 
         return [Phrase.from_dict(d) for d in self.result_rows(sentence_cap, min_pattern_count)]
 
-    def result_rows(self, sentence_cap: int = 5000, min_pattern_count: int = 2) -> list[dict[str, Any]]:
+    def result_rows(
+        self,
+        sentence_cap: int = 5000,
+        min_pattern_count: int = 2,
+        fetch: Callable[[str, Sequence[int]], list[Any]] | None = None,
+    ) -> list[dict[str, Any]]:
         """:meth:`result` as the dicts the model stores, built without a ``Phrase`` each (a frozen
-        dataclass costs more to make than everything else the merge does per entry)."""
+        dataclass costs more to make than everything else the merge does per entry).
+
+        ``fetch(file, lines)`` reads spare 句子 rows noted by :meth:`add_spare`.
+        """
         from drafter.phrases import bank_order, spread_order
+
+        if self.spare:
+            if fetch is None:
+                raise ValueError("spare 句子 noted but no way to read them")
+            self._take_spare(sentence_cap, fetch)
 
         keep: list[list[Any]] = []
         pools: dict[tuple[str, str], list[list[Any]]] = {}
@@ -507,15 +603,15 @@ class _PhraseChild:
         """Only where processes fork: the child then starts with everything already loaded."""
         return sys.platform.startswith("linux")
 
-    def __init__(self, read: Callable[[str], list[Any] | None], repair: Callable[[str], None], corpus_bytes: int) -> None:
+    def __init__(self, files: _PhraseFiles, corpus_bytes: int) -> None:
         import multiprocessing
 
         ctx = multiprocessing.get_context("fork")
         self._conn, theirs = ctx.Pipe()
-        self._proc = ctx.Process(target=_merge_beside, args=(theirs, read, repair, corpus_bytes), daemon=True)
+        self._proc = ctx.Process(target=_merge_beside, args=(theirs, files, corpus_bytes), daemon=True)
         self._proc.start()
         theirs.close()
-        self._read, self._repair, self._corpus_bytes = read, repair, corpus_bytes
+        self._files, self._corpus_bytes = files, corpus_bytes
         self._fed: list[str] = []
         self._cap: int | None = None
         self.repaired: list[str] = []
@@ -548,29 +644,22 @@ class _PhraseChild:
             self._proc.join()
         if payload is None:
             merge = _PhraseMerge(self._corpus_bytes)
-            self.repaired = _merge_files(merge, self._fed, self._read, self._repair)
-            return merge.result_rows(sentence_cap)
+            _merge_files(merge, self._fed, self._files)
+            return merge.result_rows(sentence_cap, fetch=self._files.spare)  # repairs here were seen here
         self.repaired = payload["repaired"]
         return payload["rows"]
 
 
-def _merge_files(
-    merge: _PhraseMerge, names: Iterable[str], read: Callable[[str], list[Any] | None], repair: Callable[[str], None]
-) -> list[str]:
-    """Add the phrase rows of each file to ``merge``; returns the files that had to be analysed again."""
-    repaired = []
+def _merge_files(merge: _PhraseMerge, names: Iterable[str], files: _PhraseFiles) -> None:
+    """Add the phrase rows of each file to ``merge``, and note its spare 句子."""
     for name in names:
-        per_article = read(name)
-        if per_article is None:
-            repair(name)
-            repaired.append(name)
-            per_article = read(name) or []
-        for rows in per_article:
+        data = files.read(name)
+        for rows in data["phrases"]:
             merge.add_rows(rows)
-    return repaired
+        merge.add_spare(name, data["spare"])
 
 
-def _merge_beside(conn: Any, read: Callable[[str], list[Any] | None], repair: Callable[[str], None], corpus_bytes: int) -> None:
+def _merge_beside(conn: Any, files: _PhraseFiles, corpus_bytes: int) -> None:
     """The body of :class:`_PhraseChild`'s process: merge the files named, send the result as JSON."""
     import orjson
 
@@ -588,8 +677,9 @@ def _merge_beside(conn: Any, read: Callable[[str], list[Any] | None], repair: Ca
     cap = 0
     try:
         merge = _PhraseMerge(corpus_bytes)
-        repaired = _merge_files(merge, names(), read, repair)
-        conn.send_bytes(orjson.dumps({"rows": merge.result_rows(cap), "repaired": repaired}))
+        _merge_files(merge, names(), files)
+        rows = merge.result_rows(cap, fetch=files.spare)
+        conn.send_bytes(orjson.dumps({"rows": rows, "repaired": files.repaired}))
     except Exception:  # noqa: BLE001 - the mining process sees the pipe close and merges itself
         pass
     finally:
@@ -675,7 +765,8 @@ class Reduction:
         keys: dict[str, str],
         corpus_bytes: int = 0,
         again: Callable[[], Iterable[dict[str, Any]]] | None = None,
-        phrases: _PhraseChild | None = None,
+        files: _PhraseFiles | None = None,
+        beside: bool = False,
     ) -> None:
         from drafter.termtable import TermTable
 
@@ -688,9 +779,14 @@ class Reduction:
         self.titles: dict[str, str] = {}
         self.seeds: set[str] = set()
         self.series_by_article: dict[str, list[dict[str, Any]]] = {}
-        # the phrase rows are merged here, or by a process of their own that is given the files
-        self.phrases: _PhraseMerge | _PhraseChild = phrases or _PhraseMerge(corpus_bytes)
-        self.repaired: list[str] = []
+        # Phrase rows come inside the summaries, or from the cache's phrase files (``files``, see
+        # add_phrase_file); those are merged here or, ``beside``, by a process of their own.
+        self.files = files
+        self.phrases: _PhraseMerge | _PhraseChild = (
+            _PhraseChild(files, corpus_bytes) if files is not None and beside else _PhraseMerge(corpus_bytes)
+        )
+        self.repaired_beside: list[str] = []
+        """Files the phrase process found unreadable and analysed again (this process never saw it)."""
         # On a large corpus the second pass also merges the phrases, keeping only the entries whose
         # key reaches the count threshold; the first pass just counts keys, by 64-bit hash, in
         # arrays.  Most 四字格 candidates of a gigabyte are seen once, and holding them all until
@@ -725,6 +821,14 @@ class Reduction:
             if "phrases" in a:  # (not when a _PhraseChild reads them)
                 self._add_phrases(a["phrases"])
         self.per_file[(str(summary.get("file", "")), len(self.per_file))] = (infos, shapes)
+
+    def add_phrase_file(self, name: str) -> None:
+        """Fold in one file's phrase rows from the cache (with ``files``; its summary goes to :meth:`add`)."""
+        assert self.files is not None
+        if isinstance(self.phrases, _PhraseChild):
+            self.phrases.add_file(name)
+        else:
+            _merge_files(self.phrases, [name], self.files)
 
     def _add_phrases(self, rows: list[Any]) -> None:
         if self.two_pass:
@@ -773,9 +877,12 @@ class Reduction:
             merged = merge_series(merged + batch)
         if self.large:
             merged = merge_series(_cap_series(merged, SERIES_UNIT_CAP))
-        phrase_rows = tuple(self.phrases.result_rows(sentence_cap=SENTENCE_CAP))
         if isinstance(self.phrases, _PhraseChild):
-            self.repaired = self.phrases.repaired
+            phrase_rows = tuple(self.phrases.result_rows(SENTENCE_CAP))
+            self.repaired_beside = self.phrases.repaired
+        else:
+            fetch = None if self.files is None else self.files.spare
+            phrase_rows = tuple(self.phrases.result_rows(SENTENCE_CAP, fetch=fetch))
         del self.phrases
         files = sorted(self.per_file)
         return Model(
@@ -917,21 +1024,23 @@ def mine(
                 errors[name] = err
 
         size = sum(s.size for s in stamps)
-        # with more than one process, the phrase rows are merged by a process of their own
-        beside = _PhraseChild.usable() and (jobs or os.cpu_count() or 1) > 1 and size <= EXACT_BYTES
-        phrases = _PhraseChild(lambda name: _phrase_file(root, keys[name]), repair, size) if beside else None
+        # Up to EXACT_BYTES the phrase rows are read from their own cache files (most 句子 never
+        # are, see store), by a process of their own when more than one may run; above it, the
+        # bounded-memory reduce reads them with the summaries, in two passes.
+        phrase_files = _PhraseFiles(root, keys, repair) if size <= EXACT_BYTES else None
+        beside = _PhraseChild.usable() and (jobs or os.cpu_count() or 1) > 1
         reduction = Reduction(
-            corpus.resolve(), _inputs(stamps, tkey), lexicons, keys, size, lambda: _summaries(root, keys, repair), phrases
+            corpus.resolve(), _inputs(stamps, tkey), lexicons, keys, size, lambda: _summaries(root, keys, repair), phrase_files, beside
         )
         fed: set[str] = set()
 
         def feed(name: str) -> None:
             # merged as soon as it is analysed, while the pool works on the other files
             fed.add(name)
-            for data in _summaries(root, {name: keys[name]}, repair, with_phrases=phrases is None):
+            for data in _summaries(root, {name: keys[name]}, repair, with_phrases=phrase_files is None):
                 reduction.add(data)
-                if phrases is not None:
-                    phrases.add_file(name)
+                if phrase_files is not None:
+                    reduction.add_phrase_file(name)
 
         pending = {s.name for s in todo}
         cached = [n for n in sorted(keys) if n not in pending]
@@ -939,7 +1048,7 @@ def mine(
         for name in sorted(set(keys) - fed):
             feed(name)
         model = reduction.finish()
-        for name in reduction.repaired:
+        for name in reduction.repaired_beside:
             _analysed(name)
         if warn:
             for name in sorted(errors):
@@ -969,29 +1078,80 @@ def _summaries(
 
 
 def _read_summary(root: Path, key: str, with_phrases: bool) -> dict[str, Any] | None:
-    """One file's summary (with its phrase rows put back in), or None if a file is unreadable."""
+    """One file's summary (with all its phrase rows put back in), or None if a file is unreadable."""
     from drafter.atomic import read_json
 
     data = read_json(root / "files" / summary_name(key))
     if not _valid_summary(data):
         return None
     if with_phrases:
-        rows = _phrase_file(root, key)
-        if rows is None or len(rows) != len(data["articles"]):
+        phrases = _phrase_file(root, key)
+        spare = _spare_rows(root, key)
+        if phrases is None or spare is None or len(phrases["phrases"]) != len(data["articles"]):
             return None
-        for art, art_rows in zip(data["articles"], rows, strict=True):
+        for art, art_rows in zip(data["articles"], phrases["phrases"], strict=True):
             art["phrases"] = art_rows
+        if data["articles"]:
+            data["articles"][-1]["phrases"].extend(spare)
     return data
 
 
-def _phrase_file(root: Path, key: str) -> list[Any] | None:
-    """The phrase rows of one file's articles (a list per article), or None if unreadable."""
+def _phrase_file(root: Path, key: str) -> dict[str, Any] | None:
+    """A file's phrase rows (a list per article) and its spare 句子 hashes by pool, or None if unreadable."""
     from drafter.atomic import read_json
 
     data = read_json(root / "files" / phrases_name(key))
-    if not (_valid_summary_header(data) and isinstance(data.get("phrases"), list)):
+    if not (_valid_summary_header(data) and isinstance(data.get("phrases"), list) and isinstance(data.get("spare"), list)):
         return None
-    return data["phrases"]
+    return data
+
+
+def _spare_rows(root: Path, key: str, lines: Sequence[int] | None = None) -> list[Any] | None:
+    """Rows of a file's spare 句子 (all, or those at ``lines``), or None if the file is unreadable."""
+    import orjson
+
+    try:
+        raw = (root / "files" / spare_name(key)).read_bytes()
+    except OSError:
+        return None
+    if raw and not raw.endswith(b"\n"):
+        return None  # cut short
+    every = raw.split(b"\n")[:-1]
+    try:
+        if lines is None:
+            return [orjson.loads(line) for line in every]
+        return [orjson.loads(every[k]) for k in lines]
+    except (IndexError, orjson.JSONDecodeError):
+        return None
+
+
+@dataclass
+class _PhraseFiles:
+    """The cache's phrase files of a corpus, read by name; a file that cannot be read is analysed
+    again (deterministically, so what was read of it before still holds)."""
+
+    root: Path
+    keys: dict[str, str]
+    repair: Callable[[str], None]
+    repaired: list[str] = field(default_factory=list)
+
+    def read(self, name: str) -> dict[str, Any]:
+        data = _phrase_file(self.root, self.keys[name])
+        if data is None:
+            self._redo(name)
+            data = _phrase_file(self.root, self.keys[name]) or {"phrases": [], "spare": []}
+        return data
+
+    def spare(self, name: str, lines: Sequence[int]) -> list[Any]:
+        rows = _spare_rows(self.root, self.keys[name], lines)
+        if rows is None:
+            self._redo(name)
+            rows = _spare_rows(self.root, self.keys[name], lines) or []
+        return rows
+
+    def _redo(self, name: str) -> None:
+        self.repair(name)
+        self.repaired.append(name)
 
 
 def _valid_summary_header(data: Any) -> bool:

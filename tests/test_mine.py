@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import drafter.mine as mine_mod
-from drafter.model import SCHEMA, cache_root, model_path
+from drafter.model import SCHEMA, cache_root, load_cached, model_path
 
 SEED = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -311,3 +311,41 @@ def test_two_pass_phrase_merge_equals_one_pass(corpus: Path) -> None:
     assert two["phrases"] == one["phrases"]
     cats = {p["category"] for p in one["phrases"]}
     assert {"四字格", "提法"} <= cats
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_unreadable_spare_sentences_are_reanalysed(corpus: Path, analysed: list[str], jobs: int) -> None:
+    mine_mod.mine(corpus, jobs=1)
+    good = _model_bytes(corpus)
+    files = cache_root(corpus) / "files"
+    spare = sorted(files.glob("*.snt.jsonl"), key=lambda p: p.stat().st_size)[-1]
+    spare.write_bytes(spare.read_bytes()[:-7])  # cut short
+    model_path(corpus).unlink()
+    analysed.clear()
+    mine_mod.mine(corpus, jobs=jobs)
+    assert len(analysed) == 1
+    assert _model_bytes(corpus) == good
+
+
+@pytest.mark.parametrize("cap", [1, 3, 20, 10_000])
+def test_spare_sentences_pick_what_a_full_merge_keeps(corpus: Path, cap: int) -> None:
+    # a second copy of one file makes every sentence of it an entry seen twice, across files
+    first = sorted(corpus.glob("*.txt"))[0]
+    (corpus / ("copy_" + first.name)).write_bytes(first.read_bytes())
+    mine_mod.mine(corpus, jobs=1)
+    root = cache_root(corpus)
+    model = load_cached(corpus)
+    assert model is not None
+    keys = {a.file: a.analysis for a in model.articles}
+    files = mine_mod._PhraseFiles(root, keys, lambda name: None)
+    picked = mine_mod._PhraseMerge()
+    mine_mod._merge_files(picked, sorted(keys), files)
+    assert any(pools for _name, pools in picked.spare)
+    full = mine_mod._PhraseMerge()
+    for name in sorted(keys):
+        for data in mine_mod._summaries(root, {name: keys[name]}, lambda n: None):
+            for a in data["articles"]:
+                full.add_rows(a["phrases"])
+    want = full.result_rows(sentence_cap=cap)
+    assert picked.result_rows(sentence_cap=cap, fetch=files.spare) == want
+    assert any(row["category"] == "句子" and row["count"] >= 2 for row in want)
