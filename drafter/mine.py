@@ -178,7 +178,7 @@ def analyse_file(path: Path, name: str, terms: Sequence[str]) -> dict[str, Any]:
     }
 
 
-LAYOUT = 4
+LAYOUT = 5
 """Bump when the split of an analysis into its text and summary files changes (caches are redone)."""
 
 _PHRASE_FIELDS = ("category", "text", "count", "sources", "speaker", "verb", "context", "genre", "role", "origin")
@@ -255,24 +255,8 @@ def analysis_key(stamp: FileStamp, terms_key: str) -> str:
     return hashlib.sha256(raw).hexdigest()[:32] + ".json"
 
 
-def summary_name(key: str) -> str:
-    """The file name of the summary that goes with analysis ``key``."""
-    return key[: -len(".json")] + ".sum.json"
-
-
-def phrases_name(key: str) -> str:
-    """The file name of the phrase rows that go with analysis ``key`` (see :func:`store`)."""
-    return key[: -len(".json")] + ".phr.json"
-
-
-def spare_name(key: str) -> str:
-    """The file name of the spare 句子 rows that go with analysis ``key`` (see :func:`store`)."""
-    return key[: -len(".json")] + ".snt.jsonl"
-
-
-def cache_names(key: str) -> tuple[str, ...]:
-    """All the cache files of analysis ``key``: its text part, phrase rows, spare 句子, summary."""
-    return key, phrases_name(key), spare_name(key), summary_name(key)
+# The lines of a file's cache entry (see store); the spare 句子 rows follow, one per line.
+_SUMMARY, _PHRASES, _TEXTS = 0, 1, 2
 
 
 MapHook = Callable[[str], None]
@@ -294,22 +278,21 @@ def map_file(path: Path, name: str, terms: Sequence[str], root: Path, key: str) 
 
 
 def store(root: Path, key: str, texts: dict[str, Any], summary: dict[str, Any]) -> None:
-    """Write one file's analysis into the cache: its text part, its phrase rows, its summary.
+    """Write one file's analysis into the cache, as one file of JSON lines.
 
-    The phrase rows are a file of their own: they are most of a summary's bytes, and when mining
-    with several processes one process merges them while the mining process reads the rest.  Of
-    those, the 句子 seen once in their article (half the rows, two thirds of the bytes) go to a
-    third file, one row per line, ordered by bank pool and by the hash the banks pick them by,
-    with only the hashes in the phrase file: the banks keep a few hundred 句子 per pool, and the
-    hashes tell the reduce which few lines to parse (:meth:`_PhraseMerge.add_spare`).  The
-    summary is written last: a summary on disk means the others are there too.  Per-file entries
-    are rebuildable cache, so they are atomic but not fsynced (the model itself is).
+    Line 1 is the summary without phrase rows (what the mining process folds), line 2 the phrase
+    rows (what the phrase merge reads, by another process when several run), line 3 the text part
+    (what drafting reads), and then the 句子 seen once in their article, one row per line, ordered
+    by bank pool and by the hash the banks pick them by, with only the hashes on line 2.  Each
+    reader parses only its own line: the banks keep a few hundred 句子 per pool, and the hashes
+    tell the reduce which few lines to parse (:meth:`_PhraseMerge.add_spare`).  One file rather
+    than one per part, because creating files is a good part of what writing costs here.  Cache
+    entries are rebuildable, so they are atomic but not fsynced (the model itself is).
     """
     import orjson
 
-    from drafter.atomic import atomic_write, write_json
+    from drafter.atomic import atomic_write
 
-    files = root / "files"
     arts = summary.get("articles", [])
     kept: list[list[Any]] = []
     pools: dict[str, list[tuple[int, bytes]]] = {}
@@ -327,12 +310,27 @@ def store(root: Path, key: str, texts: dict[str, Any], summary: dict[str, Any]) 
         entries = sorted(pools[pool])
         spare.append([pool, [h for h, _line in entries]])
         lines.extend(line for _h, line in entries)
-    phrases = {"v": summary.get("v"), "layout": LAYOUT, "file": summary.get("file", ""), "phrases": kept, "spare": spare}
+    phrases = {"v": summary.get("v"), "layout": LAYOUT, "phrases": kept, "spare": spare}
     rest = {**summary, "articles": [{k: v for k, v in a.items() if k != "phrases"} for a in arts]}
-    write_json(files / key, texts, durable=False)
-    atomic_write(files / spare_name(key), b"".join(line + b"\n" for line in lines), durable=False)
-    write_json(files / phrases_name(key), phrases, durable=False)
-    write_json(files / summary_name(key), rest, durable=False)
+    head = [orjson.dumps(rest), orjson.dumps(phrases), orjson.dumps(texts)]
+    atomic_write(root / "files" / key, b"".join(line + b"\n" for line in head + lines), durable=False)
+
+
+def _entry_part(root: Path, key: str, part: int) -> Any | None:
+    """The JSON on line ``part`` of a cache entry (only the lines up to it are read), or None."""
+    import orjson
+
+    try:
+        with open(root / "files" / key, "rb") as f:
+            lines = [f.readline() for _ in range(part + 1)]
+    except OSError:
+        return None
+    if not lines[part].endswith(b"\n"):
+        return None  # cut short
+    try:
+        return orjson.loads(lines[part])
+    except orjson.JSONDecodeError:
+        return None
 
 
 def _text_hash(text: str) -> int:
@@ -1011,7 +1009,7 @@ def mine(
         keys = {s.name: analysis_key(s, tkey) for s in stamps}
         files = root / "files"
         files.mkdir(exist_ok=True)
-        todo = [s for s in stamps if force or not all((files / n).is_file() for n in cache_names(keys[s.name]))]
+        todo = [s for s in stamps if force or not (files / keys[s.name]).is_file()]
         by_name = {s.name: s for s in stamps}
         errors: dict[str, str] = {}
 
@@ -1053,7 +1051,7 @@ def mine(
         if warn:
             for name in sorted(errors):
                 warn(f"已跳过 {errors[name]}")
-        _prune_cache(root, {n for k in keys.values() for n in cache_names(k)})
+        _prune_cache(root, set(keys.values()))
         if not model.articles:
             raise DrafterError(f"{corpus}：没有可读的文本（.txt .md .docx .pdf 都是空的或无法读取），请检查文件夹")
         save(model, corpus)
@@ -1078,10 +1076,8 @@ def _summaries(
 
 
 def _read_summary(root: Path, key: str, with_phrases: bool) -> dict[str, Any] | None:
-    """One file's summary (with all its phrase rows put back in), or None if a file is unreadable."""
-    from drafter.atomic import read_json
-
-    data = read_json(root / "files" / summary_name(key))
+    """One file's summary (with all its phrase rows put back in), or None if unreadable."""
+    data = _entry_part(root, key, _SUMMARY)
     if not _valid_summary(data):
         return None
     if with_phrases:
@@ -1098,9 +1094,7 @@ def _read_summary(root: Path, key: str, with_phrases: bool) -> dict[str, Any] | 
 
 def _phrase_file(root: Path, key: str) -> dict[str, Any] | None:
     """A file's phrase rows (a list per article) and its spare 句子 hashes by pool, or None if unreadable."""
-    from drafter.atomic import read_json
-
-    data = read_json(root / "files" / phrases_name(key))
+    data = _entry_part(root, key, _PHRASES)
     if not (_valid_summary_header(data) and isinstance(data.get("phrases"), list) and isinstance(data.get("spare"), list)):
         return None
     return data
@@ -1111,12 +1105,12 @@ def _spare_rows(root: Path, key: str, lines: Sequence[int] | None = None) -> lis
     import orjson
 
     try:
-        raw = (root / "files" / spare_name(key)).read_bytes()
+        raw = (root / "files" / key).read_bytes()
     except OSError:
         return None
-    if raw and not raw.endswith(b"\n"):
+    if not raw.endswith(b"\n"):
         return None  # cut short
-    every = raw.split(b"\n")[:-1]
+    every = raw.split(b"\n")[_TEXTS + 1 : -1]
     try:
         if lines is None:
             return [orjson.loads(line) for line in every]
@@ -1299,7 +1293,7 @@ def _progress(total: int, enabled: bool) -> Callable[..., None]:
 
 def _prune_cache(root: Path, keep: set[str]) -> None:
     """Drop analyses of files that are gone or changed, so the cache does not grow without end."""
-    for p in (root / "files").glob("*.json"):
+    for p in (root / "files").glob("*.json*"):
         if p.name not in keep:
             try:
                 p.unlink()
@@ -1314,8 +1308,6 @@ def load_model(corpus: Path, warn: Warn | None = None, jobs: int | None = None, 
 
 def article_texts(corpus: Path, model: Model, article_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     """The per-article analyses (text, headings, tokens) of some articles, read from the cache."""
-    from drafter.atomic import read_json
-
     wanted = set(article_ids)
     by_file: dict[str, list[str]] = {}
     for a in model.articles:
@@ -1324,7 +1316,7 @@ def article_texts(corpus: Path, model: Model, article_ids: Iterable[str]) -> dic
     out: dict[str, dict[str, Any]] = {}
     root = cache_root(corpus)
     for key in sorted(by_file):
-        data = read_json(root / "files" / key)
+        data = _entry_part(root, key, _TEXTS)
         if not isinstance(data, dict):
             continue
         for a in data.get("articles", []):

@@ -90,12 +90,21 @@ def test_corrupt_model_is_rebuilt(corpus: Path, analysed: list[str]) -> None:
     assert analysed == []  # the per-file analyses were still good
 
 
+def _entries(corpus: Path) -> list[Path]:
+    """The cache entries of a corpus's files (one file of JSON lines each)."""
+    return sorted((cache_root(corpus) / "files").glob("*.json"))
+
+
+def _break_line(entry: Path, k: int) -> None:
+    lines = entry.read_bytes().split(b"\n")
+    lines[k] = lines[k][: len(lines[k]) // 2]
+    entry.write_bytes(b"\n".join(lines))
+
+
 def test_corrupt_per_file_json_is_reanalysed(corpus: Path, analysed: list[str]) -> None:
     mine_mod.mine(corpus, jobs=1)
     good = _model_bytes(corpus)
-    files = cache_root(corpus) / "files"
-    summary = sorted(files.glob("*.sum.json"))[0]
-    summary.write_text("[1, 2", encoding="utf-8")
+    _break_line(_entries(corpus)[0], 0)  # the summary
     model_path(corpus).unlink()
     analysed.clear()
     mine_mod.mine(corpus, jobs=1)
@@ -104,19 +113,18 @@ def test_corrupt_per_file_json_is_reanalysed(corpus: Path, analysed: list[str]) 
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_corrupt_phrase_file_is_reanalysed(corpus: Path, analysed: list[str], jobs: int) -> None:
+def test_corrupt_phrase_rows_are_reanalysed(corpus: Path, analysed: list[str], jobs: int) -> None:
     # with two jobs the phrase rows are read by a process of their own, which repairs the file
     mine_mod.mine(corpus, jobs=1)
     good = _model_bytes(corpus)
-    files = cache_root(corpus) / "files"
-    broken = sorted(files.glob("*.phr.json"))[1]
-    broken.write_text('{"v": 1, "phrases": [[["四字格"', encoding="utf-8")
+    broken = _entries(corpus)[1]
+    _break_line(broken, 1)
     model_path(corpus).unlink()
     analysed.clear()
     mine_mod.mine(corpus, jobs=jobs)
     assert len(analysed) == 1
     assert _model_bytes(corpus) == good
-    assert json.loads(broken.read_text(encoding="utf-8"))["phrases"]
+    assert json.loads(broken.read_bytes().split(b"\n")[1])["phrases"]
 
 
 def test_phrase_process_failure_falls_back(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -132,11 +140,9 @@ def test_phrase_process_failure_falls_back(corpus: Path, monkeypatch: pytest.Mon
     assert _model_bytes(corpus) == good
 
 
-def test_missing_text_file_is_reanalysed(corpus: Path, analysed: list[str]) -> None:
+def test_missing_cache_entry_is_reanalysed(corpus: Path, analysed: list[str]) -> None:
     mine_mod.mine(corpus, jobs=1)
-    files = cache_root(corpus) / "files"
-    texts = sorted(p for p in files.glob("*.json") if not p.name.endswith((".sum.json", ".phr.json")))
-    texts[0].unlink()
+    _entries(corpus)[0].unlink()
     model_path(corpus).unlink()
     analysed.clear()
     model = mine_mod.mine(corpus, jobs=1)
@@ -317,9 +323,8 @@ def test_two_pass_phrase_merge_equals_one_pass(corpus: Path) -> None:
 def test_unreadable_spare_sentences_are_reanalysed(corpus: Path, analysed: list[str], jobs: int) -> None:
     mine_mod.mine(corpus, jobs=1)
     good = _model_bytes(corpus)
-    files = cache_root(corpus) / "files"
-    spare = sorted(files.glob("*.snt.jsonl"), key=lambda p: p.stat().st_size)[-1]
-    spare.write_bytes(spare.read_bytes()[:-7])  # cut short
+    entry = max(_entries(corpus), key=lambda p: p.stat().st_size)
+    entry.write_bytes(entry.read_bytes()[:-7])  # its last spare 句子 cut short
     model_path(corpus).unlink()
     analysed.clear()
     mine_mod.mine(corpus, jobs=jobs)
