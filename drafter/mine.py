@@ -178,7 +178,7 @@ def analyse_file(path: Path, name: str, terms: Sequence[str]) -> dict[str, Any]:
     }
 
 
-LAYOUT = 5
+LAYOUT = 6
 """Bump when the split of an analysis into its text and summary files changes (caches are redone)."""
 
 _PHRASE_FIELDS = ("category", "text", "count", "sources", "speaker", "verb", "context", "genre", "role", "origin")
@@ -255,7 +255,7 @@ def analysis_key(stamp: FileStamp, terms_key: str) -> str:
     return hashlib.sha256(raw).hexdigest()[:32] + ".json"
 
 
-# The lines of a file's cache entry (see store); the spare 句子 rows follow, one per line.
+# The lines of a file's cache entry (see store); the spare rows follow, one per line.
 _SUMMARY, _PHRASES, _TEXTS = 0, 1, 2
 
 
@@ -282,10 +282,11 @@ def store(root: Path, key: str, texts: dict[str, Any], summary: dict[str, Any]) 
 
     Line 1 is the summary without phrase rows (what the mining process folds), line 2 the phrase
     rows (what the phrase merge reads, by another process when several run), line 3 the text part
-    (what drafting reads), and then the 句子 seen once in their article, one row per line, ordered
-    by bank pool and by the hash the banks pick them by, with only the hashes on line 2.  Each
-    reader parses only its own line: the banks keep a few hundred 句子 per pool, and the hashes
-    tell the reduce which few lines to parse (:meth:`_PhraseMerge.add_spare`).  One file rather
+    (what drafting reads), and then the spare rows, one per line: 句子 and pattern 四字格 seen
+    once in their article, ordered by bank pool and by the hash of their text, with only the
+    hashes on line 2.  Each reader parses only its own line: the banks keep a few hundred 句子 per
+    pool and no pattern 四字格 seen once in the corpus, so the hashes tell the reduce which few
+    spare lines to parse (:meth:`_PhraseMerge.add_spare`).  One file rather
     than one per part, because creating files is a good part of what writing costs here.  Cache
     entries are rebuildable, so they are atomic but not fsynced (the model itself is).
     """
@@ -299,8 +300,10 @@ def store(root: Path, key: str, texts: dict[str, Any], summary: dict[str, Any]) 
     for a in arts:
         rows = []
         for row in a["phrases"]:
-            if row[0] == "句子" and row[2] == 1:
-                pools.setdefault(f"{row[8]}\t{row[7]}", []).append((_text_hash(row[1]), orjson.dumps(row)))
+            if row[2] == 1 and row[0] == "句子":
+                pools.setdefault(f"句子\t{row[8]}\t{row[7]}", []).append((_text_hash(row[1]), orjson.dumps(row)))
+            elif row[2] == 1 and row[0] == "四字格" and row[9] == "pattern":
+                pools.setdefault("四字格", []).append((_text_hash(row[1]), orjson.dumps(row)))
             else:
                 rows.append(row)
         kept.append(rows)
@@ -446,7 +449,7 @@ class _PhraseMerge:
         # that grows with the corpus: the banks then grow more slowly than the text
         self.source_cap = max(50, source_cap * EXACT_BYTES // corpus_bytes) if large else source_cap
         self.min_count = 2 * corpus_bytes // EXACT_BYTES if large else 0
-        # spare 句子 not merged yet: (file name, [(pool, sorted hashes)]), see add_spare
+        # spare rows not merged yet: (file name, [(pool, sorted hashes)]), see add_spare
         self.spare: list[tuple[str, list[tuple[str, list[int]]]]] = []
 
     def add(self, row: Sequence[Any]) -> None:
@@ -482,30 +485,32 @@ class _PhraseMerge:
                 a[2] = row[9]
 
     def add_spare(self, name: str, pools: Sequence[Sequence[Any]]) -> None:
-        """Note a file's spare 句子 (seen once in their article) by hash and pool, without their rows.
+        """Note a file's spare rows (seen once in their article) by hash and pool, without the rows.
 
         The banks keep ``sentence_cap`` 句子 per (role, genre) pool: those seen most often, then
-        those of the smallest hashes.  So only the spare rows whose hash is among the smallest of
-        their pool, or whose hash occurs more than once in the corpus, can be kept; those are read
-        when the result is asked for (:meth:`_take_spare`), the rest never are.
+        those of the smallest hashes; and pattern 四字格 only when seen twice.  So the only spare
+        rows that can be kept are 句子 whose hash is among the smallest of their pool, and rows
+        whose hash occurs more than once in the corpus; those are read when the result is asked
+        for (:meth:`_take_spare`), the rest never are.
         """
         self.spare.append((name, [(str(pool), list(hashes)) for pool, hashes in pools]))
 
-    def _take_spare(self, sentence_cap: int, fetch: Callable[[str, Sequence[int]], list[Any]]) -> None:
-        """Merge the spare 句子 that can reach the banks; exactly those a merge of every row keeps.
+    def _take_spare(self, sentence_cap: int, min_pattern_count: int, fetch: Callable[[str, Sequence[int]], list[Any]]) -> None:
+        """Merge the spare rows that can reach the banks; exactly those a merge of every row keeps.
 
-        A spare 句子 entry seen once in the corpus competes in its own pool by hash alone, and
-        comes after every entry seen twice or more; so its pool's ``sentence_cap`` smallest such
-        hashes are all that can be kept.  Hashes seen twice (an entry merged from several rows,
-        or two texts sharing 64 bits) are read wherever they occur, so their counts come out
-        whole.  Equal hashes sort equally, so a threshold taken on hashes keeps every tie.
+        A spare entry seen once in the corpus is a pattern 四字格, which the banks drop, or a 句子
+        that competes in its own pool by hash alone and comes after every entry seen twice or more;
+        so its pool's ``sentence_cap`` smallest such hashes are all that can be kept.  Hashes seen
+        twice (an entry merged from several rows, or two texts sharing 64 bits) are read wherever
+        they occur, so their counts come out whole.  Equal hashes sort equally, so a threshold
+        taken on hashes keeps every tie.
         """
         import numpy as np
 
         spare, self.spare = self.spare, []
         if not spare:
             return
-        merged = [_text_hash(key[1]) for key in self.acc if key[0] == "句子"]
+        merged = [_text_hash(key[1]) for key in self.acc if key[0] in ("句子", "四字格")]
         every = np.array(merged + [h for _n, pools in spare for _p, hashes in pools for h in hashes], dtype=np.uint64)
         values, counts = np.unique(every, return_counts=True)
         again = values[counts >= 2]
@@ -516,6 +521,9 @@ class _PhraseMerge:
                 by_pool.setdefault(pool, []).append(np.array(hashes, dtype=np.uint64))
         limit: dict[str, int] = {}
         for pool, arrays in by_pool.items():
+            if not pool.startswith("句子"):
+                limit[pool] = 1 << 64 if min_pattern_count < 2 else -1  # seen once: dropped
+                continue
             once = np.concatenate(arrays)
             once = once[~np.isin(once, again)]
             limit[pool] = int(np.partition(once, sentence_cap - 1)[sentence_cap - 1]) if len(once) > sentence_cap else 1 << 64
@@ -543,14 +551,14 @@ class _PhraseMerge:
         """:meth:`result` as the dicts the model stores, built without a ``Phrase`` each (a frozen
         dataclass costs more to make than everything else the merge does per entry).
 
-        ``fetch(file, lines)`` reads spare 句子 rows noted by :meth:`add_spare`.
+        ``fetch(file, lines)`` reads spare rows noted by :meth:`add_spare`.
         """
         from drafter.phrases import bank_order, spread_order
 
         if self.spare:
             if fetch is None:
-                raise ValueError("spare 句子 noted but no way to read them")
-            self._take_spare(sentence_cap, fetch)
+                raise ValueError("spare rows noted but no way to read them")
+            self._take_spare(sentence_cap, min_pattern_count, fetch)
 
         keep: list[list[Any]] = []
         pools: dict[tuple[str, str], list[list[Any]]] = {}
@@ -649,7 +657,7 @@ class _PhraseChild:
 
 
 def _merge_files(merge: _PhraseMerge, names: Iterable[str], files: _PhraseFiles) -> None:
-    """Add the phrase rows of each file to ``merge``, and note its spare 句子."""
+    """Add the phrase rows of each file to ``merge``, and note its spare rows."""
     for name in names:
         data = files.read(name)
         for rows in data["phrases"]:
@@ -1093,7 +1101,7 @@ def _read_summary(root: Path, key: str, with_phrases: bool) -> dict[str, Any] | 
 
 
 def _phrase_file(root: Path, key: str) -> dict[str, Any] | None:
-    """A file's phrase rows (a list per article) and its spare 句子 hashes by pool, or None if unreadable."""
+    """A file's phrase rows (a list per article) and its spare rows' hashes by pool, or None if unreadable."""
     data = _entry_part(root, key, _PHRASES)
     if not (_valid_summary_header(data) and isinstance(data.get("phrases"), list) and isinstance(data.get("spare"), list)):
         return None
@@ -1101,7 +1109,7 @@ def _phrase_file(root: Path, key: str) -> dict[str, Any] | None:
 
 
 def _spare_rows(root: Path, key: str, lines: Sequence[int] | None = None) -> list[Any] | None:
-    """Rows of a file's spare 句子 (all, or those at ``lines``), or None if the file is unreadable."""
+    """A file's spare rows (all, or those at ``lines``), or None if the file is unreadable."""
     import orjson
 
     try:

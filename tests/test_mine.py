@@ -332,8 +332,8 @@ def test_unreadable_spare_sentences_are_reanalysed(corpus: Path, analysed: list[
     assert _model_bytes(corpus) == good
 
 
-@pytest.mark.parametrize("cap", [1, 3, 20, 10_000])
-def test_spare_sentences_pick_what_a_full_merge_keeps(corpus: Path, cap: int) -> None:
+@pytest.mark.parametrize(("cap", "min_pattern_count"), [(1, 2), (3, 2), (20, 2), (10_000, 2), (20, 1)])
+def test_spare_rows_pick_what_a_full_merge_keeps(corpus: Path, cap: int, min_pattern_count: int) -> None:
     # a second copy of one file makes every sentence of it an entry seen twice, across files
     first = sorted(corpus.glob("*.txt"))[0]
     (corpus / ("copy_" + first.name)).write_bytes(first.read_bytes())
@@ -351,6 +351,7 @@ def test_spare_sentences_pick_what_a_full_merge_keeps(corpus: Path, cap: int) ->
         for data in mine_mod._summaries(root, {name: keys[name]}, lambda n: None):
             for a in data["articles"]:
                 full.add_rows(a["phrases"])
-    want = full.result_rows(sentence_cap=cap)
-    assert picked.result_rows(sentence_cap=cap, fetch=files.spare) == want
-    assert any(row["category"] == "句子" and row["count"] >= 2 for row in want)
+    want = full.result_rows(sentence_cap=cap, min_pattern_count=min_pattern_count)
+    assert picked.result_rows(sentence_cap=cap, min_pattern_count=min_pattern_count, fetch=files.spare) == want
+    for category in ("句子", "四字格"):  # entries merged across files, some from spare rows
+        assert any(row["category"] == category and row["count"] >= 2 for row in want)
