@@ -165,7 +165,7 @@ def mine(corpus: Path | None, jobs: int | None, force: bool, engine: str, schedu
         "articles": len(model.articles),
         "series": len(model.series_rows),
         "phrases": cats,
-        "themes": {t["theme"]: t["article_count"] for t in _themes_of(model)},
+        "themes": model.theme_index().article_counts(),
         "shapes": model.shapes,
         "model": str(model_path(folder)),
         "seconds": round(seconds, 2),
@@ -182,11 +182,6 @@ def mine(corpus: Path | None, jobs: int | None, force: bool, engine: str, schedu
         families = "、".join(list(shape.get("families", {}))[:3]) or "无"
         click.echo(f"提纲（{genre}，{shape.get('articles', 0)} 篇）：一级要点 {points}；常用序号 {families}；标题中位长度 {shape.get('heading_length', {}).get('median', 0)} 字")
     click.echo(f"模型：{summary['model']}（用时 {summary['seconds']} 秒）")
-
-
-def _themes_of(model):  # type: ignore[no-untyped-def]
-    index = model.theme_index()
-    return [{"theme": i.theme, "article_count": i.article_count} for i in index.themes()]
 
 
 @cli.command()

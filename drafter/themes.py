@@ -782,6 +782,12 @@ class ThemeIndex:
         infos = [self.theme(n) for n in self.lexicons]
         return sorted(infos, key=lambda i: (-i.article_count, i.theme))
 
+    def article_counts(self) -> dict[str, int]:
+        """How many articles each theme has, in :meth:`themes` order, without ranking any terms
+        (what a summary of the corpus shows, read without turning postings into maps)."""
+        counts = {n: len(self.articles_for(n)) for n in self.lexicons}
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
     def add(self, lexicon: Lexicon) -> ThemeIndex:
         """A copy of the index that also scores ``lexicon`` (from the stored postings)."""
         lexicons = dict(self.lexicons)

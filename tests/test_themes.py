@@ -157,6 +157,8 @@ def test_theme_info_terms_and_counts(seeds) -> None:  # type: ignore[no-untyped-
     assert set(index.lexicon("外事").expansion) <= set(waishi.terms)
     counts = [i.article_count for i in index.themes()]
     assert counts == sorted(counts, reverse=True)
+    # the summary's counts, worked out without ranking terms, list the themes the same way
+    assert list(index.article_counts().items()) == [(i.theme, i.article_count) for i in index.themes()]
 
 
 def test_index_is_deterministic_and_round_trips(seeds, lexicons) -> None:  # type: ignore[no-untyped-def]
