@@ -178,7 +178,7 @@ def analyse_file(path: Path, name: str, terms: Sequence[str]) -> dict[str, Any]:
     }
 
 
-LAYOUT = 6
+LAYOUT = 7
 """Bump when the split of an analysis into its text and summary files changes (caches are redone)."""
 
 _PHRASE_FIELDS = ("category", "text", "count", "sources", "speaker", "verb", "context", "genre", "role", "origin")
@@ -255,8 +255,8 @@ def analysis_key(stamp: FileStamp, terms_key: str) -> str:
     return hashlib.sha256(raw).hexdigest()[:32] + ".json"
 
 
-# The lines of a file's cache entry (see store); the spare rows follow, one per line.
-_SUMMARY, _PHRASES, _TEXTS = 0, 1, 2
+# The first lines of a file's cache entry (see store); the spare rows follow, then the text part.
+_SUMMARY, _PHRASES = 0, 1
 
 
 MapHook = Callable[[str], None]
@@ -281,12 +281,12 @@ def store(root: Path, key: str, texts: dict[str, Any], summary: dict[str, Any]) 
     """Write one file's analysis into the cache, as one file of JSON lines.
 
     Line 1 is the summary without phrase rows (what the mining process folds), line 2 the phrase
-    rows (what the phrase merge reads, by another process when several run), line 3 the text part
-    (what drafting reads), and then the spare rows, one per line: 句子 and pattern 四字格 seen
-    once in their article, ordered by bank pool and by the hash of their text, with only the
-    hashes on line 2.  Each reader parses only its own line: the banks keep a few hundred 句子 per
+    rows (what the phrase merge reads, by another process when several run), then the spare rows,
+    one per line: 句子 and pattern 四字格 seen once in their article, ordered by bank pool and by
+    the hash of their text, with only the hashes on line 2; the last line is the text part (what
+    drafting reads).  Each reader parses only its own lines: the banks keep a few hundred 句子 per
     pool and no pattern 四字格 seen once in the corpus, so the hashes tell the reduce which few
-    spare lines to parse (:meth:`_PhraseMerge.add_spare`).  One file rather
+    spare lines to read (:meth:`_PhraseMerge.add_spare`).  One file rather
     than one per part, because creating files is a good part of what writing costs here.  Cache
     entries are rebuildable, so they are atomic but not fsynced (the model itself is).
     """
@@ -315,8 +315,24 @@ def store(root: Path, key: str, texts: dict[str, Any], summary: dict[str, Any]) 
         lines.extend(line for _h, line in entries)
     phrases = {"v": summary.get("v"), "layout": LAYOUT, "phrases": kept, "spare": spare}
     rest = {**summary, "articles": [{k: v for k, v in a.items() if k != "phrases"} for a in arts]}
-    head = [orjson.dumps(rest), orjson.dumps(phrases), orjson.dumps(texts)]
-    atomic_write(root / "files" / key, b"".join(line + b"\n" for line in head + lines), durable=False)
+    parts = [orjson.dumps(rest), orjson.dumps(phrases), *lines, orjson.dumps(texts)]
+    atomic_write(root / "files" / key, b"".join(line + b"\n" for line in parts), durable=False)
+
+
+def _entry_texts(root: Path, key: str) -> Any | None:
+    """The text part of a cache entry (its last line), or None if unreadable."""
+    import orjson
+
+    try:
+        raw = (root / "files" / key).read_bytes()
+    except OSError:
+        return None
+    if not raw.endswith(b"\n"):
+        return None  # cut short
+    try:
+        return orjson.loads(raw[raw.rfind(b"\n", 0, len(raw) - 1) + 1 :])
+    except orjson.JSONDecodeError:
+        return None
 
 
 def _entry_part(root: Path, key: str, part: int) -> Any | None:
@@ -1109,21 +1125,32 @@ def _phrase_file(root: Path, key: str) -> dict[str, Any] | None:
 
 
 def _spare_rows(root: Path, key: str, lines: Sequence[int] | None = None) -> list[Any] | None:
-    """A file's spare rows (all, or those at ``lines``), or None if the file is unreadable."""
+    """A file's spare rows (all, or those at ``lines``), or None if the file is unreadable.
+
+    The lines after the last one wanted (most of the file: the other spare rows and the text
+    part) are not read.
+    """
     import orjson
 
     try:
-        raw = (root / "files" / key).read_bytes()
+        with open(root / "files" / key, "rb") as f:
+            f.readline()  # the summary
+            f.readline()  # the phrase rows
+            if lines is None:
+                rest = f.read()
+                if not rest.endswith(b"\n"):
+                    return None  # cut short
+                chosen = rest.split(b"\n")[:-2]  # then the text part, and after its newline nothing
+            else:
+                ahead = [f.readline() for _ in range(max(lines, default=-1) + 1)]
+                chosen = [ahead[k] for k in lines]
+                if not all(line.endswith(b"\n") for line in chosen):
+                    return None
     except OSError:
         return None
-    if not raw.endswith(b"\n"):
-        return None  # cut short
-    every = raw.split(b"\n")[_TEXTS + 1 : -1]
     try:
-        if lines is None:
-            return [orjson.loads(line) for line in every]
-        return [orjson.loads(every[k]) for k in lines]
-    except (IndexError, orjson.JSONDecodeError):
+        return [orjson.loads(line) for line in chosen]
+    except orjson.JSONDecodeError:
         return None
 
 
@@ -1324,7 +1351,7 @@ def article_texts(corpus: Path, model: Model, article_ids: Iterable[str]) -> dic
     out: dict[str, dict[str, Any]] = {}
     root = cache_root(corpus)
     for key in sorted(by_file):
-        data = _entry_part(root, key, _TEXTS)
+        data = _entry_texts(root, key)
         if not isinstance(data, dict):
             continue
         for a in data.get("articles", []):
