@@ -595,7 +595,7 @@ class _PhraseMerge:
                 "category": r[0],
                 "text": r[1],
                 "count": a[0],
-                "sources": sorted(set(r[3]) if a[1] is None else a[1])[:cap],
+                "sources": (r[3] if len(r[3]) < 2 else sorted(set(r[3])))[:cap] if a[1] is None else sorted(a[1])[:cap],
                 "speaker": r[4],
                 "verb": r[5],
                 "context": r[6],
