@@ -6,26 +6,28 @@ because every merge is order-independent and what is order-sensitive is visited 
 
 The map step does everything that needs the segmenter (outline, series, phrases, theme terms and
 the tokenised sentences the Markov chains are built from), segmenting each paragraph once, so
-nothing on the drafting path ever loads a dictionary.  Its output is two JSON files per source
-file (the texts the drafting path reads, and a summary the reduce reads), keyed by name and
-content hash: re-mining after one file changed re-analyses that file only.  The reduce is a fold
-(:class:`Reduction`): each summary is merged as soon as it is written, while the workers go on.
+nothing on the drafting path ever loads a dictionary.  Its output is one cache entry per source
+file (:func:`store`: a summary the reduce folds, the bank rows, the texts the drafting path
+reads), keyed by name and content hash: re-mining after one file changed re-analyses that file
+only.  The reduce is a fold (:class:`Reduction`): each summary is merged as soon as it is
+written, while the workers go on, and the bank rows are merged beside it
+(:mod:`drafter.bankmerge`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import heapq
 import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from drafter.bankmerge import EXACT_BYTES, PhraseChild, PhraseFiles, PhraseMerge, merge_files, text_hash
 from drafter.errors import DrafterError
 from drafter.model import (
     ANALYSIS_VERSION,
@@ -286,7 +288,7 @@ def store(root: Path, key: str, texts: dict[str, Any], summary: dict[str, Any]) 
     the hash of their text, with only the hashes on line 2; the last line is the text part (what
     drafting reads).  Each reader parses only its own lines: the banks keep a few hundred 句子 per
     pool and no pattern 四字格 seen once in the corpus, so the hashes tell the reduce which few
-    spare lines to read (:meth:`_PhraseMerge.add_spare`).  One file rather
+    spare lines to read (:meth:`PhraseMerge.add_spare`).  One file rather
     than one per part, because creating files is a good part of what writing costs here.  Cache
     entries are rebuildable, so they are atomic but not fsynced (the model itself is).
     """
@@ -301,9 +303,9 @@ def store(root: Path, key: str, texts: dict[str, Any], summary: dict[str, Any]) 
         rows = []
         for row in a["phrases"]:
             if row[2] == 1 and row[0] == "句子":
-                pools.setdefault(f"句子\t{row[8]}\t{row[7]}", []).append((_text_hash(row[1]), orjson.dumps(row)))
+                pools.setdefault(f"句子\t{row[8]}\t{row[7]}", []).append((text_hash(row[1]), orjson.dumps(row)))
             elif row[2] == 1 and row[0] == "四字格" and row[9] == "pattern":
-                pools.setdefault("四字格", []).append((_text_hash(row[1]), orjson.dumps(row)))
+                pools.setdefault("四字格", []).append((text_hash(row[1]), orjson.dumps(row)))
             else:
                 rows.append(row)
         kept.append(rows)
@@ -350,12 +352,6 @@ def _entry_part(root: Path, key: str, part: int) -> Any | None:
         return orjson.loads(lines[part])
     except orjson.JSONDecodeError:
         return None
-
-
-def _text_hash(text: str) -> int:
-    """The first 64 bits of the SHA-1 of a text: ordered as :func:`drafter.phrases.spread_order`'s
-    hex digest is, so 句子 can be picked by it without hashing them again."""
-    return int.from_bytes(hashlib.sha1(text.encode("utf-8")).digest()[:8], "big")
 
 
 def _map_one(args: tuple[Path, str, tuple[str, ...], Path, str]) -> str:
@@ -411,301 +407,6 @@ def _merge_shapes(per_article: Iterable[tuple[str, dict[str, Any]]]) -> dict[str
             },
         }
     return result
-
-
-SOURCE_CAP = 500
-"""Provenances kept per bank entry: the smallest ones, so any order of merging keeps the same set.
-
-A phrase every speech uses would otherwise carry one ``FILE#N`` per use, which grows with the
-corpus; a draft needs a handful.  No entry of the public corpora comes near the cap.
-"""
-
-EXACT_BYTES = 20_000_000
-"""Up to this corpus size (bytes on disk) every 句子 is a bank candidate and every word counts.
-
-Above it the reduce keeps its memory bounded: 句子 candidates are a hash sample sized like this
-many bytes of text, one-off words of an article are left out of its theme statistics, and the
-rarer theme postings and series examples are capped.  Every cut depends on the corpus size and on
-the content only (never on the order files arrive in), so any ``--jobs`` or engine gives the same
-bytes.
-"""
-
-
-def _sample_limit(corpus_bytes: int) -> int:
-    """The 32-bit hash bound under which a 句子 is a candidate (``1 << 32``: every one is)."""
-    if corpus_bytes <= EXACT_BYTES:
-        return 1 << 32
-    return max(1, (EXACT_BYTES << 32) // corpus_bytes)
-
-
-def _sampled(text: str, limit: int) -> bool:
-    return limit >= 1 << 32 or int.from_bytes(hashlib.sha1(text.encode("utf-8")).digest()[:4], "big") < limit
-
-
-def _rank(row: Sequence[Any]) -> tuple[str, ...]:
-    """Which row of a merged entry describes it: the one with the smallest (source, verb, context,
-    genre, role), so the choice does not depend on the order rows arrive in."""
-    sources = row[3]
-    return (min(sources) if sources else "", row[5], row[6], row[7], row[8])
-
-
-class _PhraseMerge:
-    """Phrase rows merged by (category, text, speaker), exactly as :func:`drafter.phrases.merge_phrases`.
-
-    Working on plain rows instead of ``Phrase`` objects is what makes the reduce cheap: most rows
-    are sentences seen once, and only the few thousand that survive pruning become objects.
-    ``corpus_bytes`` above :data:`EXACT_BYTES` turns on the hash sample of 句子 candidates.
-    """
-
-    def __init__(self, corpus_bytes: int = 0, source_cap: int = SOURCE_CAP) -> None:
-        self.acc: dict[tuple[str, str, str], list[Any]] = {}
-        self.limit = _sample_limit(corpus_bytes)
-        large = corpus_bytes > EXACT_BYTES
-        # on a large corpus fewer provenances each, and only entries seen more often than a count
-        # that grows with the corpus: the banks then grow more slowly than the text
-        self.source_cap = max(50, source_cap * EXACT_BYTES // corpus_bytes) if large else source_cap
-        self.min_count = 2 * corpus_bytes // EXACT_BYTES if large else 0
-        # spare rows not merged yet: (file name, [(pool, sorted hashes)]), see add_spare
-        self.spare: list[tuple[str, list[tuple[str, list[int]]]]] = []
-
-    def add(self, row: Sequence[Any]) -> None:
-        self.add_rows((row,))
-
-    def add_rows(self, rows: Iterable[Sequence[Any]]) -> None:
-        """Merge rows; an entry seen once (most of them) keeps its row only, and its set of sources
-        and merge rank are made when a second row with its key arrives."""
-        acc, limit, cap = self.acc, self.limit, self.source_cap
-        get = acc.get
-        for row in rows:
-            cat, text = row[0], row[1]
-            if cat == "句子" and limit < 1 << 32 and not _sampled(text, limit):
-                continue
-            key = (cat, text, row[4])
-            a = get(key)
-            if a is None:
-                # [count, sources or None, origin, rank or None, first row]
-                acc[key] = [row[2], None, row[9], None, row]
-                continue
-            if a[1] is None:
-                first = a[4]
-                a[1], a[3] = set(first[3]), _rank(first)
-            rank = _rank(row)
-            if rank < a[3]:
-                a[3], a[4] = rank, row
-            a[0] += row[2]
-            a[1].update(row[3])
-            if len(a[1]) > 2 * cap:
-                # the smallest of a union are among the smallest of its parts: exact for any order
-                a[1] = set(sorted(a[1])[:cap])
-            if row[9] == "dict" or not a[2]:
-                a[2] = row[9]
-
-    def add_spare(self, name: str, pools: Sequence[Sequence[Any]]) -> None:
-        """Note a file's spare rows (seen once in their article) by hash and pool, without the rows.
-
-        The banks keep ``sentence_cap`` 句子 per (role, genre) pool: those seen most often, then
-        those of the smallest hashes; and pattern 四字格 only when seen twice.  So the only spare
-        rows that can be kept are 句子 whose hash is among the smallest of their pool, and rows
-        whose hash occurs more than once in the corpus; those are read when the result is asked
-        for (:meth:`_take_spare`), the rest never are.
-        """
-        self.spare.append((name, [(str(pool), list(hashes)) for pool, hashes in pools]))
-
-    def _take_spare(self, sentence_cap: int, min_pattern_count: int, fetch: Callable[[str, Sequence[int]], list[Any]]) -> None:
-        """Merge the spare rows that can reach the banks; exactly those a merge of every row keeps.
-
-        A spare entry seen once in the corpus is a pattern 四字格, which the banks drop, or a 句子
-        that competes in its own pool by hash alone and comes after every entry seen twice or more;
-        so its pool's ``sentence_cap`` smallest such hashes are all that can be kept.  Hashes seen
-        twice (an entry merged from several rows, or two texts sharing 64 bits) are read wherever
-        they occur, so their counts come out whole.  Equal hashes sort equally, so a threshold
-        taken on hashes keeps every tie.
-        """
-        import numpy as np
-
-        spare, self.spare = self.spare, []
-        if not spare:
-            return
-        merged = [_text_hash(key[1]) for key in self.acc if key[0] in ("句子", "四字格")]
-        every = np.array(merged + [h for _n, pools in spare for _p, hashes in pools for h in hashes], dtype=np.uint64)
-        values, counts = np.unique(every, return_counts=True)
-        again = values[counts >= 2]
-        twice = set(again.tolist())
-        by_pool: dict[str, list[Any]] = {}
-        for _name, pools in spare:
-            for pool, hashes in pools:
-                by_pool.setdefault(pool, []).append(np.array(hashes, dtype=np.uint64))
-        limit: dict[str, int] = {}
-        for pool, arrays in by_pool.items():
-            if not pool.startswith("句子"):
-                limit[pool] = 1 << 64 if min_pattern_count < 2 else -1  # seen once: dropped
-                continue
-            once = np.concatenate(arrays)
-            once = once[~np.isin(once, again)]
-            limit[pool] = int(np.partition(once, sentence_cap - 1)[sentence_cap - 1]) if len(once) > sentence_cap else 1 << 64
-        for name, pools in spare:
-            wanted, line = [], 0
-            for pool, hashes in pools:
-                top = limit[pool]
-                wanted.extend(line + k for k, h in enumerate(hashes) if h <= top or h in twice)
-                line += len(hashes)
-            if wanted:
-                self.add_rows(fetch(name, wanted))
-
-    def result(self, sentence_cap: int = 5000, min_pattern_count: int = 2) -> list[Any]:
-        """Merged and pruned phrases (the same list :func:`drafter.phrases.prune` gives)."""
-        from drafter.phrases import Phrase
-
-        return [Phrase.from_dict(d) for d in self.result_rows(sentence_cap, min_pattern_count)]
-
-    def result_rows(
-        self,
-        sentence_cap: int = 5000,
-        min_pattern_count: int = 2,
-        fetch: Callable[[str, Sequence[int]], list[Any]] | None = None,
-    ) -> list[dict[str, Any]]:
-        """:meth:`result` as the dicts the model stores, built without a ``Phrase`` each (a frozen
-        dataclass costs more to make than everything else the merge does per entry).
-
-        ``fetch(file, lines)`` reads spare rows noted by :meth:`add_spare`.
-        """
-        from drafter.phrases import bank_order, spread_order
-
-        if self.spare:
-            if fetch is None:
-                raise ValueError("spare rows noted but no way to read them")
-            self._take_spare(sentence_cap, min_pattern_count, fetch)
-
-        keep: list[list[Any]] = []
-        pools: dict[tuple[str, str], list[list[Any]]] = {}
-        for a in self.acc.values():
-            row = a[4]
-            if row[0] == "句子":
-                pools.setdefault((row[8], row[7]), []).append(a)
-            elif a[0] >= self.min_count and not (row[0] == "四字格" and a[2] == "pattern" and a[0] < min_pattern_count):
-                keep.append(a)
-        for pool in pools.values():
-            # prune's order (most frequent, then a content hash); only pools over the cap need it
-            if len(pool) > sentence_cap:
-                pool = heapq.nsmallest(sentence_cap, pool, key=lambda a: spread_order(a[0], a[4][1]))
-            keep.extend(pool)
-        cap = self.source_cap
-        out = [
-            {
-                "category": r[0],
-                "text": r[1],
-                "count": a[0],
-                "sources": (r[3] if len(r[3]) < 2 else sorted(set(r[3])))[:cap] if a[1] is None else sorted(a[1])[:cap],
-                "speaker": r[4],
-                "verb": r[5],
-                "context": r[6],
-                "genre": r[7],
-                "role": r[8],
-                "origin": a[2],
-            }
-            for a in keep
-            for r in (a[4],)
-        ]
-        out.sort(key=lambda d: bank_order(d["category"], d["count"], d["text"], d["speaker"]))
-        return out
-
-
-class _PhraseChild:
-    """A :class:`_PhraseMerge` in a process of its own, fed the names of the files to read rows from.
-
-    Phrase rows are most of what the reduce reads and merges.  With a second core, a forked process
-    reads and merges them while the mining process folds the rest and builds the theme index, so
-    re-mining after a small change waits for the longer of the two instead of their sum.  It is the
-    same merge fed the same rows, so the banks are the ones a single process makes; should the
-    process fail, the rows are merged here instead.
-    """
-
-    @staticmethod
-    def usable() -> bool:
-        """Only where processes fork: the child then starts with everything already loaded."""
-        return sys.platform.startswith("linux")
-
-    def __init__(self, files: _PhraseFiles, corpus_bytes: int) -> None:
-        import multiprocessing
-
-        ctx = multiprocessing.get_context("fork")
-        self._conn, theirs = ctx.Pipe()
-        self._proc = ctx.Process(target=_merge_beside, args=(theirs, files, corpus_bytes), daemon=True)
-        self._proc.start()
-        theirs.close()
-        self._files, self._corpus_bytes = files, corpus_bytes
-        self._fed: list[str] = []
-        self._cap: int | None = None
-        self.repaired: list[str] = []
-        """Files whose phrase rows could not be read and were analysed again."""
-
-    def add_file(self, name: str) -> None:
-        self._fed.append(name)
-        self._conn.send(("add", name))
-
-    def close(self, sentence_cap: int = 5000) -> None:
-        """No more files: the process may work out the result (while this one does the themes)."""
-        if self._cap is None:
-            self._cap = sentence_cap
-            try:
-                self._conn.send(("end", sentence_cap))
-            except OSError:
-                pass  # the process is gone: result_rows merges here
-
-    def result_rows(self, sentence_cap: int = 5000) -> list[dict[str, Any]]:
-        """:meth:`_PhraseMerge.result_rows` of every file added."""
-        import orjson
-
-        self.close(sentence_cap)
-        try:
-            payload = orjson.loads(self._conn.recv_bytes())
-        except (EOFError, OSError, orjson.JSONDecodeError):
-            payload = None
-        finally:
-            self._conn.close()
-            self._proc.join()
-        if payload is None:
-            merge = _PhraseMerge(self._corpus_bytes)
-            _merge_files(merge, self._fed, self._files)
-            return merge.result_rows(sentence_cap, fetch=self._files.spare)  # repairs here were seen here
-        self.repaired = payload["repaired"]
-        return payload["rows"]
-
-
-def _merge_files(merge: _PhraseMerge, names: Iterable[str], files: _PhraseFiles) -> None:
-    """Add the phrase rows of each file to ``merge``, and note its spare rows."""
-    for name in names:
-        data = files.read(name)
-        for rows in data["phrases"]:
-            merge.add_rows(rows)
-        merge.add_spare(name, data["spare"])
-
-
-def _merge_beside(conn: Any, files: _PhraseFiles, corpus_bytes: int) -> None:
-    """The body of :class:`_PhraseChild`'s process: merge the files named, send the result as JSON."""
-    import orjson
-
-    _quiet_gc()
-
-    def names() -> Iterator[str]:
-        nonlocal cap
-        while True:
-            kind, arg = conn.recv()
-            if kind == "end":
-                cap = arg
-                return
-            yield arg
-
-    cap = 0
-    try:
-        merge = _PhraseMerge(corpus_bytes)
-        _merge_files(merge, names(), files)
-        rows = merge.result_rows(cap, fetch=files.spare)
-        conn.send_bytes(orjson.dumps({"rows": rows, "repaired": files.repaired}))
-    except Exception:  # noqa: BLE001 - the mining process sees the pipe close and merges itself
-        pass
-    finally:
-        conn.close()
 
 
 def _as_summary(data: dict[str, Any]) -> dict[str, Any]:
@@ -787,7 +488,7 @@ class Reduction:
         keys: dict[str, str],
         corpus_bytes: int = 0,
         again: Callable[[], Iterable[dict[str, Any]]] | None = None,
-        files: _PhraseFiles | None = None,
+        files: PhraseFiles | None = None,
         beside: bool = False,
     ) -> None:
         from drafter.termtable import TermTable
@@ -804,8 +505,8 @@ class Reduction:
         # Phrase rows come inside the summaries, or from the cache's phrase files (``files``, see
         # add_phrase_file); those are merged here or, ``beside``, by a process of their own.
         self.files = files
-        self.phrases: _PhraseMerge | _PhraseChild = (
-            _PhraseChild(files, corpus_bytes) if files is not None and beside else _PhraseMerge(corpus_bytes)
+        self.phrases: PhraseMerge | PhraseChild = (
+            PhraseChild(files, corpus_bytes) if files is not None and beside else PhraseMerge(corpus_bytes)
         )
         self.repaired_beside: list[str] = []
         """Files the phrase process found unreadable and analysed again (this process never saw it)."""
@@ -840,17 +541,17 @@ class Reduction:
             self.titles[aid] = info["title"]
             if self.hold_series:
                 self.series_by_article[aid] = a["series"]
-            if "phrases" in a:  # (not when a _PhraseChild reads them)
+            if "phrases" in a:  # (not when a PhraseChild reads them)
                 self._add_phrases(a["phrases"])
         self.per_file[(str(summary.get("file", "")), len(self.per_file))] = (infos, shapes)
 
     def add_phrase_file(self, name: str) -> None:
         """Fold in one file's phrase rows from the cache (with ``files``; its summary goes to :meth:`add`)."""
         assert self.files is not None
-        if isinstance(self.phrases, _PhraseChild):
+        if isinstance(self.phrases, PhraseChild):
             self.phrases.add_file(name)
         else:
-            _merge_files(self.phrases, [name], self.files)
+            merge_files(self.phrases, [name], self.files)
 
     def _add_phrases(self, rows: list[Any]) -> None:
         if self.two_pass:
@@ -860,7 +561,7 @@ class Reduction:
             self.key_hashes.append(np.array([_key_hash(row) for row in rows], dtype=np.uint64))
             self.key_counts.append(np.array([row[2] for row in rows], dtype=np.int64))
         else:
-            assert isinstance(self.phrases, _PhraseMerge)
+            assert isinstance(self.phrases, PhraseMerge)
             self.phrases.add_rows(rows)
 
     def finish(self) -> Model:
@@ -868,7 +569,7 @@ class Reduction:
         from drafter.series import Series, merge_series
         from drafter.themes import build_themes
 
-        if isinstance(self.phrases, _PhraseChild):
+        if isinstance(self.phrases, PhraseChild):
             self.phrases.close(SENTENCE_CAP)
         index = build_themes(self.table, self.titles, self.lexicons)
         del self.table
@@ -890,7 +591,7 @@ class Reduction:
             merged, batch, n = [], [], 0
             for data in self.again():
                 for a in _as_summary(data).get("articles", []):
-                    assert isinstance(self.phrases, _PhraseMerge)
+                    assert isinstance(self.phrases, PhraseMerge)
                     self.phrases.add_rows(row for row in a["phrases"] if row[0] == "句子" or _key_hash(row) in frequent)
                     batch.extend(labelled(a["id"], a["series"]))
                     n += 1
@@ -899,7 +600,7 @@ class Reduction:
             merged = merge_series(merged + batch)
         if self.large:
             merged = merge_series(_cap_series(merged, SERIES_UNIT_CAP))
-        if isinstance(self.phrases, _PhraseChild):
+        if isinstance(self.phrases, PhraseChild):
             phrase_rows = tuple(self.phrases.result_rows(SENTENCE_CAP))
             self.repaired_beside = self.phrases.repaired
         else:
@@ -1049,8 +750,12 @@ def mine(
         # Up to EXACT_BYTES the phrase rows are read from their own cache files (most 句子 never
         # are, see store), by a process of their own when more than one may run; above it, the
         # bounded-memory reduce reads them with the summaries, in two passes.
-        phrase_files = _PhraseFiles(root, keys, repair) if size <= EXACT_BYTES else None
-        beside = _PhraseChild.usable() and (jobs or os.cpu_count() or 1) > 1
+        phrase_files = None
+        if size <= EXACT_BYTES:
+            phrase_files = PhraseFiles(
+                lambda name: _phrase_file(root, keys[name]), lambda name, lines: _spare_rows(root, keys[name], lines), repair
+            )
+        beside = PhraseChild.usable() and (jobs or os.cpu_count() or 1) > 1
         reduction = Reduction(
             corpus.resolve(), _inputs(stamps, tkey), lexicons, keys, size, lambda: _summaries(root, keys, repair), phrase_files, beside
         )
@@ -1088,7 +793,7 @@ def _summaries(
     """The per-file summaries in file-name order, re-analysing any that cannot be read.
 
     ``with_phrases`` puts each article's phrase rows back in (from the file :func:`store` keeps
-    them in), which is what :class:`Reduction` takes unless a :class:`_PhraseChild` reads them.
+    them in), which is what :class:`Reduction` takes unless a :class:`PhraseChild` reads them.
     """
     for name in sorted(keys):
         data = _read_summary(root, keys[name], with_phrases)
@@ -1152,35 +857,6 @@ def _spare_rows(root: Path, key: str, lines: Sequence[int] | None = None) -> lis
         return [orjson.loads(line) for line in chosen]
     except orjson.JSONDecodeError:
         return None
-
-
-@dataclass
-class _PhraseFiles:
-    """The cache's phrase files of a corpus, read by name; a file that cannot be read is analysed
-    again (deterministically, so what was read of it before still holds)."""
-
-    root: Path
-    keys: dict[str, str]
-    repair: Callable[[str], None]
-    repaired: list[str] = field(default_factory=list)
-
-    def read(self, name: str) -> dict[str, Any]:
-        data = _phrase_file(self.root, self.keys[name])
-        if data is None:
-            self._redo(name)
-            data = _phrase_file(self.root, self.keys[name]) or {"phrases": [], "spare": []}
-        return data
-
-    def spare(self, name: str, lines: Sequence[int]) -> list[Any]:
-        rows = _spare_rows(self.root, self.keys[name], lines)
-        if rows is None:
-            self._redo(name)
-            rows = _spare_rows(self.root, self.keys[name], lines) or []
-        return rows
-
-    def _redo(self, name: str) -> None:
-        self.repair(name)
-        self.repaired.append(name)
 
 
 def _valid_summary_header(data: Any) -> bool:

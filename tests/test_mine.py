@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import drafter.bankmerge as bankmerge
 import drafter.mine as mine_mod
 from drafter.model import SCHEMA, cache_root, load_cached, model_path
 
@@ -135,7 +136,7 @@ def test_phrase_process_failure_falls_back(corpus: Path, monkeypatch: pytest.Mon
     def dies(conn: object, *_args: object) -> None:
         raise SystemExit(3)  # the process ends without an answer
 
-    monkeypatch.setattr(mine_mod, "_merge_beside", dies)
+    monkeypatch.setattr(bankmerge, "_merge_beside", dies)
     mine_mod.mine(corpus, jobs=2)
     assert _model_bytes(corpus) == good
 
@@ -185,7 +186,7 @@ def test_phrase_merge_matches_phrases_module(corpus: Path) -> None:
     for p in sorted(corpus.glob("*.txt")):
         for a in mine_mod.summarise(mine_mod.analyse_file(p, p.name, terms))["articles"]:
             rows.extend(a["phrases"])
-    merged = mine_mod._PhraseMerge()
+    merged = bankmerge.PhraseMerge()
     for r in rows:
         merged.add(r)
     objs = [Phrase.from_dict(dict(zip(mine_mod._PHRASE_FIELDS, r))) for r in rows]
@@ -254,8 +255,8 @@ def test_source_cap_keeps_the_smallest_whatever_the_order(corpus: Path) -> None:
     for p in sorted(corpus.glob("*.txt")):
         for a in mine_mod.summarise(mine_mod.analyse_file(p, p.name, terms))["articles"]:
             rows.extend(a["phrases"])
-    full = mine_mod._PhraseMerge(source_cap=10**9)
-    capped, backwards = mine_mod._PhraseMerge(source_cap=2), mine_mod._PhraseMerge(source_cap=2)
+    full = bankmerge.PhraseMerge(source_cap=10**9)
+    capped, backwards = bankmerge.PhraseMerge(source_cap=2), bankmerge.PhraseMerge(source_cap=2)
     for r in rows:
         full.add(r)
         capped.add(r)
@@ -342,11 +343,15 @@ def test_spare_rows_pick_what_a_full_merge_keeps(corpus: Path, cap: int, min_pat
     model = load_cached(corpus)
     assert model is not None
     keys = {a.file: a.analysis for a in model.articles}
-    files = mine_mod._PhraseFiles(root, keys, lambda name: None)
-    picked = mine_mod._PhraseMerge()
-    mine_mod._merge_files(picked, sorted(keys), files)
+    files = bankmerge.PhraseFiles(
+        lambda name: mine_mod._phrase_file(root, keys[name]),
+        lambda name, lines: mine_mod._spare_rows(root, keys[name], lines),
+        lambda name: None,
+    )
+    picked = bankmerge.PhraseMerge()
+    bankmerge.merge_files(picked, sorted(keys), files)
     assert any(pools for _name, pools in picked.spare)
-    full = mine_mod._PhraseMerge()
+    full = bankmerge.PhraseMerge()
     for name in sorted(keys):
         for data in mine_mod._summaries(root, {name: keys[name]}, lambda n: None):
             for a in data["articles"]:
