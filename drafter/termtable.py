@@ -153,24 +153,25 @@ class TermTable:
         s, e = np.searchsorted(self.row, [i, i + 1])
         return {self.words[c]: v for c, v in zip(self.col[s:e].tolist(), self.val[s:e].tolist())}
 
-    def postings(self, min_count: int = 2, min_total: int = 3) -> Iterable[tuple[str, dict[str, int]]]:
-        """(word, article id → count) for the words used ``min_count`` times in an article, over
-        those articles, when that adds up to ``min_total`` in the corpus; words in sorted order."""
+    def postings(self, min_count: int = 2, min_total: int = 3) -> Iterable[tuple[str, list[int]]]:
+        """(word, ``[article number, count, …]`` by article number) for the words used ``min_count``
+        times in an article, over those articles, when that adds up to ``min_total`` in the corpus;
+        words in sorted order.  Flat lists, as the theme index stores them."""
         self.build()
         keep = self.val >= min_count
         totals = np.bincount(self.col[keep], weights=self.val[keep], minlength=len(self.words))
-        # the qualifying entries of the qualifying words, in word order, taken out in one go:
-        # slicing the arrays word by word cost more than the rest of the theme index
+        # the qualifying entries of the qualifying words, in word order (and article order within
+        # a word), taken out in one go: slicing the arrays word by word cost more than the rest
         wanted = totals >= min_total
         words_by_entry = np.repeat(np.arange(len(self.words)), np.diff(self._starts))
         sel = wanted[words_by_entry] & (self._vals_by_word >= min_count)
-        ids = self.ids
-        rows, vals = [ids[r] for r in self._rows_by_word[sel].tolist()], self._vals_by_word[sel].tolist()
+        pairs = np.empty(2 * int(sel.sum()), dtype=np.int64)
+        pairs[0::2], pairs[1::2] = self._rows_by_word[sel], self._vals_by_word[sel]
+        flat = pairs.tolist()
         bounds = np.searchsorted(words_by_entry[sel], np.flatnonzero(wanted), side="left").tolist()
-        bounds.append(len(rows))
+        bounds.append(len(flat) // 2)
         for k, w in enumerate(np.flatnonzero(wanted).tolist()):
-            s, e = bounds[k], bounds[k + 1]
-            yield self.words[w], dict(zip(rows[s:e], vals[s:e]))
+            yield self.words[w], flat[2 * bounds[k] : 2 * bounds[k + 1]]
 
     # ------------------------------------------------------------------------------ statistics
 

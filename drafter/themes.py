@@ -982,21 +982,28 @@ def _without_expansion(lex: Lexicon) -> Lexicon:
     return Lexicon(lex.name, lex.terms, lex.broad, lex.aliases, (), lex.origin)
 
 
-def _postings(table: TermTable) -> dict[str, dict[str, int]]:
+def _postings(table: TermTable) -> _Postings:
     """Term → article → count: seed terms (by substring) everywhere they occur, other words where an
     article uses them at least twice and three times in the corpus in all.
 
     A word an article uses once cannot make it *about* that word, so dropping those keeps the index
-    small (a tenth of the full table) without changing what :func:`resolve` can find.
+    small (a tenth of the full table) without changing what :func:`resolve` can find.  Built as the
+    flat lists the index is saved as, and read as maps only where asked.
     """
-    ids = table.ids
-    vocab = dict(table.postings(min_count=2, min_total=3))
-    for i, found in enumerate(table.seed_counts):
-        for t, c in found.items():
-            if t not in vocab:
-                vocab[t] = {ids[r]: n for r, n in table.column(t).items() if n >= 2}
-            vocab[t][ids[i]] = c
-    return dict(sorted(vocab.items()))
+    flat = dict(table.postings(min_count=2, min_total=3))
+    found: dict[str, dict[int, int]] = {}
+    for i, counts in enumerate(table.seed_counts):
+        for t, c in counts.items():
+            found.setdefault(t, {})[i] = c
+    for t, by_article in found.items():
+        if t in flat:
+            p = flat[t]
+            merged = dict(zip(p[0::2], p[1::2]))
+        else:
+            merged = {r: n for r, n in table.column(t).items() if n >= 2}
+        merged.update(by_article)
+        flat[t] = [x for r in sorted(merged) for x in (r, merged[r])]
+    return _Postings(dict(sorted(flat.items())), table.ids)
 
 
 # ---------------------------------------------------------------------------------------------------
