@@ -49,7 +49,7 @@ def _sample_limit(corpus_bytes: int) -> int:
 
 
 def _sampled(text: str, limit: int) -> bool:
-    return limit >= 1 << 32 or int.from_bytes(hashlib.sha1(text.encode("utf-8")).digest()[:4], "big") < limit
+    return limit >= 1 << 32 or text_hash(text) >> 32 < limit
 
 
 def _rank(row: Sequence[Any]) -> tuple[str, ...]:

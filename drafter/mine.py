@@ -181,9 +181,7 @@ def analyse_file(path: Path, name: str, terms: Sequence[str]) -> dict[str, Any]:
 
 
 LAYOUT = 7
-"""Bump when the split of an analysis into its text and summary files changes (caches are redone)."""
-
-_PHRASE_FIELDS = ("category", "text", "count", "sources", "speaker", "verb", "context", "genre", "role", "origin")
+"""Bump when the layout of a cache entry (:func:`store`) changes (caches are redone)."""
 
 
 def _article_info(art: dict[str, Any], aid: str) -> dict[str, Any]:
@@ -288,9 +286,9 @@ def store(root: Path, key: str, texts: dict[str, Any], summary: dict[str, Any]) 
     the hash of their text, with only the hashes on line 2; the last line is the text part (what
     drafting reads).  Each reader parses only its own lines: the banks keep a few hundred 句子 per
     pool and no pattern 四字格 seen once in the corpus, so the hashes tell the reduce which few
-    spare lines to read (:meth:`PhraseMerge.add_spare`).  One file rather
-    than one per part, because creating files is a good part of what writing costs here.  Cache
-    entries are rebuildable, so they are atomic but not fsynced (the model itself is).
+    spare lines to read (:meth:`PhraseMerge.add_spare`).  One file rather than one per part,
+    because creating files is a good part of what writing costs here.  Cache entries are
+    rebuildable, so they are atomic but not fsynced (the model itself is).
     """
     import orjson
 
@@ -618,7 +616,6 @@ class Reduction:
             themes=index.to_dict(),
         )
 
-
     def _frequent_keys(self) -> set[int]:
         """Hashes of the phrase keys (other than 句子) whose counts add up to the merge's threshold.
 
@@ -806,31 +803,44 @@ def _summaries(
 
 def _read_summary(root: Path, key: str, with_phrases: bool) -> dict[str, Any] | None:
     """One file's summary (with all its phrase rows put back in), or None if unreadable."""
-    data = _entry_part(root, key, _SUMMARY)
-    if not _valid_summary(data):
+    if not with_phrases:
+        data = _entry_part(root, key, _SUMMARY)
+        return data if _valid_summary(data) else None
+    import orjson
+
+    try:
+        raw = (root / "files" / key).read_bytes()
+    except OSError:
         return None
-    if with_phrases:
-        phrases = _phrase_file(root, key)
-        spare = _spare_rows(root, key)
-        if phrases is None or spare is None or len(phrases["phrases"]) != len(data["articles"]):
-            return None
-        for art, art_rows in zip(data["articles"], phrases["phrases"], strict=True):
-            art["phrases"] = art_rows
-        if data["articles"]:
-            data["articles"][-1]["phrases"].extend(spare)
+    lines = raw.split(b"\n")
+    if len(lines) < 4 or lines[-1]:
+        return None  # cut short
+    try:
+        data, phrases = orjson.loads(lines[_SUMMARY]), orjson.loads(lines[_PHRASES])
+        spare = [orjson.loads(line) for line in lines[_PHRASES + 1 : -2]]
+    except orjson.JSONDecodeError:
+        return None
+    if not (_valid_summary(data) and _valid_phrases(phrases) and len(phrases["phrases"]) == len(data["articles"])):
+        return None
+    for art, art_rows in zip(data["articles"], phrases["phrases"], strict=True):
+        art["phrases"] = art_rows
+    if data["articles"]:
+        data["articles"][-1]["phrases"].extend(spare)
     return data
 
 
 def _phrase_file(root: Path, key: str) -> dict[str, Any] | None:
     """A file's phrase rows (a list per article) and its spare rows' hashes by pool, or None if unreadable."""
     data = _entry_part(root, key, _PHRASES)
-    if not (_valid_summary_header(data) and isinstance(data.get("phrases"), list) and isinstance(data.get("spare"), list)):
-        return None
-    return data
+    return data if _valid_phrases(data) else None
 
 
-def _spare_rows(root: Path, key: str, lines: Sequence[int] | None = None) -> list[Any] | None:
-    """A file's spare rows (all, or those at ``lines``), or None if the file is unreadable.
+def _valid_phrases(data: Any) -> bool:
+    return _valid_summary_header(data) and isinstance(data.get("phrases"), list) and isinstance(data.get("spare"), list)
+
+
+def _spare_rows(root: Path, key: str, lines: Sequence[int]) -> list[Any] | None:
+    """Some of a file's spare rows (those at ``lines``), or None if the file is unreadable.
 
     The lines after the last one wanted (most of the file: the other spare rows and the text
     part) are not read.
@@ -841,18 +851,12 @@ def _spare_rows(root: Path, key: str, lines: Sequence[int] | None = None) -> lis
         with open(root / "files" / key, "rb") as f:
             f.readline()  # the summary
             f.readline()  # the phrase rows
-            if lines is None:
-                rest = f.read()
-                if not rest.endswith(b"\n"):
-                    return None  # cut short
-                chosen = rest.split(b"\n")[:-2]  # then the text part, and after its newline nothing
-            else:
-                ahead = [f.readline() for _ in range(max(lines, default=-1) + 1)]
-                chosen = [ahead[k] for k in lines]
-                if not all(line.endswith(b"\n") for line in chosen):
-                    return None
+            ahead = [f.readline() for _ in range(max(lines, default=-1) + 1)]
     except OSError:
         return None
+    chosen = [ahead[k] for k in lines]
+    if not all(line.endswith(b"\n") for line in chosen):
+        return None  # cut short
     try:
         return [orjson.loads(line) for line in chosen]
     except orjson.JSONDecodeError:

@@ -178,7 +178,7 @@ def test_reduce_of_summaries_equals_reduce_of_full_analyses(corpus: Path) -> Non
 
 
 def test_phrase_merge_matches_phrases_module(corpus: Path) -> None:
-    from drafter.phrases import Phrase, merge_phrases, prune
+    from drafter.phrases import _PHRASE_FIELDS, Phrase, merge_phrases, prune
     from drafter.themes import lexicon_terms
 
     terms = tuple(lexicon_terms(mine_mod._lexicons(corpus)))
@@ -189,7 +189,7 @@ def test_phrase_merge_matches_phrases_module(corpus: Path) -> None:
     merged = bankmerge.PhraseMerge()
     for r in rows:
         merged.add(r)
-    objs = [Phrase.from_dict(dict(zip(mine_mod._PHRASE_FIELDS, r))) for r in rows]
+    objs = [Phrase.from_dict(dict(zip(_PHRASE_FIELDS, r))) for r in rows]
     assert merged.result(sentence_cap=50) == prune(merge_phrases(objs), sentence_cap=50)
 
 
@@ -360,3 +360,21 @@ def test_spare_rows_pick_what_a_full_merge_keeps(corpus: Path, cap: int, min_pat
     assert picked.result_rows(sentence_cap=cap, min_pattern_count=min_pattern_count, fetch=files.spare) == want
     for category in ("句子", "四字格"):  # entries merged across files, some from spare rows
         assert any(row["category"] == category and row["count"] >= 2 for row in want)
+
+
+def test_cache_entry_gives_back_every_phrase_row(corpus: Path) -> None:
+    # the bounded-memory reduce reads each summary with all its rows, spare ones included
+    from drafter.themes import lexicon_terms
+
+    model = mine_mod.mine(corpus, jobs=1)
+    terms = tuple(lexicon_terms(mine_mod._lexicons(corpus)))
+    keys = {a.file: a.analysis for a in model.articles}
+    categories = set()
+    for name, key in keys.items():
+        stored = mine_mod._read_summary(cache_root(corpus), key, with_phrases=True)
+        assert stored is not None
+        fresh = mine_mod.summarise(mine_mod.analyse_file(corpus / name, name, terms))
+        rows = sorted(json.dumps(r, ensure_ascii=False) for a in stored["articles"] for r in a["phrases"])
+        assert rows == sorted(json.dumps(r, ensure_ascii=False) for a in fresh["articles"] for r in a["phrases"])
+        categories.update(r[0] for a in stored["articles"] for r in a["phrases"])
+    assert {"句子", "四字格"} <= categories
