@@ -501,7 +501,7 @@ class Reduction:
         self.seeds: set[str] = set()
         self.series_by_article: dict[str, list[dict[str, Any]]] = {}
         # Phrase rows come inside the summaries, or from the cache's phrase files (``files``, see
-        # add_phrase_file); those are merged here or, ``beside``, by a process of their own.
+        # add_phrase_files); those are merged here or, ``beside``, by a process of their own.
         self.files = files
         self.phrases: PhraseMerge | PhraseChild = (
             PhraseChild(files, corpus_bytes) if files is not None and beside else PhraseMerge(corpus_bytes)
@@ -543,13 +543,13 @@ class Reduction:
                 self._add_phrases(a["phrases"])
         self.per_file[(str(summary.get("file", "")), len(self.per_file))] = (infos, shapes)
 
-    def add_phrase_file(self, name: str) -> None:
-        """Fold in one file's phrase rows from the cache (with ``files``; its summary goes to :meth:`add`)."""
+    def add_phrase_files(self, names: Sequence[str]) -> None:
+        """Fold in some files' phrase rows from the cache (with ``files``; their summaries go to :meth:`add`)."""
         assert self.files is not None
         if isinstance(self.phrases, PhraseChild):
-            self.phrases.add_file(name)
+            self.phrases.add_files(names)
         else:
-            merge_files(self.phrases, [name], self.files)
+            merge_files(self.phrases, names, self.files)
 
     def _add_phrases(self, rows: list[Any]) -> None:
         if self.two_pass:
@@ -757,17 +757,19 @@ def mine(
             corpus.resolve(), _inputs(stamps, tkey), lexicons, keys, size, lambda: _summaries(root, keys, repair), phrase_files, beside
         )
         fed: set[str] = set()
+        pending = {s.name for s in todo}
+        cached = [n for n in sorted(keys) if n not in pending]
+        if phrase_files is not None:
+            reduction.add_phrase_files(cached)
 
         def feed(name: str) -> None:
             # merged as soon as it is analysed, while the pool works on the other files
             fed.add(name)
             for data in _summaries(root, {name: keys[name]}, repair, with_phrases=phrase_files is None):
                 reduction.add(data)
-                if phrase_files is not None:
-                    reduction.add_phrase_file(name)
+            if phrase_files is not None and name in pending:
+                reduction.add_phrase_files([name])
 
-        pending = {s.name for s in todo}
-        cached = [n for n in sorted(keys) if n not in pending]
         errors.update(_run_map(todo, terms, root, keys, jobs, progress, engine, scheduler, feed, cached))
         for name in sorted(set(keys) - fed):
             feed(name)
