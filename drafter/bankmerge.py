@@ -9,16 +9,18 @@ the banks (most 句子 and pattern 四字格) are noted by hash and never read
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import heapq
+import os
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 
 def text_hash(text: str) -> int:
-    """The first 64 bits of the SHA-1 of a text: ordered as :func:`drafter.phrases.spread_order`'s
+    """The first 64 bits of the SHA-1 of a text: ordered as :func:`drafter.bankorder.spread_order`'s
     hex digest is, so 句子 can be picked by it without hashing them again."""
     return int.from_bytes(hashlib.sha1(text.encode("utf-8")).digest()[:8], "big")
 
@@ -52,6 +54,10 @@ def _sampled(text: str, limit: int) -> bool:
     return limit >= 1 << 32 or text_hash(text) >> 32 < limit
 
 
+SPARE_KINDS = ("句子", "四字格")
+"""The categories whose rows can be spare (see :meth:`PhraseMerge.add_spare`)."""
+
+
 def _rank(row: Sequence[Any]) -> tuple[str, ...]:
     """Which row of a merged entry describes it: the one with the smallest (source, verb, context,
     genre, role), so the choice does not depend on the order rows arrive in."""
@@ -75,8 +81,12 @@ class PhraseMerge:
         # that grows with the corpus: the banks then grow more slowly than the text
         self.source_cap = max(50, source_cap * EXACT_BYTES // corpus_bytes) if large else source_cap
         self.min_count = 2 * corpus_bytes // EXACT_BYTES if large else 0
-        # spare rows not merged yet: (file name, [(pool, sorted hashes)]), see add_spare
+        # spare rows noted: (file name, [(pool, sorted hashes)]), see add_spare; the hashes of the
+        # files' other 句子 and 四字格 rows; and the spare lines merged so far, by file
         self.spare: list[tuple[str, list[tuple[str, list[int]]]]] = []
+        self._kept: list[Any] = []  # numpy arrays, one per file
+        self._spare_hashes: list[Any] = []  # the same as self.spare, one array per file
+        self._merged: dict[str, set[int]] = {}
 
     def add(self, row: Sequence[Any]) -> None:
         self.add_rows((row,))
@@ -110,19 +120,39 @@ class PhraseMerge:
             if row[9] == "dict" or not a[2]:
                 a[2] = row[9]
 
-    def add_spare(self, name: str, pools: Sequence[Sequence[Any]]) -> None:
-        """Note a file's spare rows (seen once in their article) by hash and pool, without the rows.
+    def add_spare(self, name: str, pools: Sequence[Sequence[Any]], kept: Sequence[int]) -> None:
+        """Note a file's spare rows (seen once in their article) by hash and pool, without the rows,
+        and the hashes of its other 句子 and 四字格 rows (``kept``, added with :meth:`add_rows`).
 
         The banks keep ``sentence_cap`` 句子 per (role, genre) pool: those seen most often, then
         those of the smallest hashes; and pattern 四字格 only when seen twice.  So the only spare
         rows that can be kept are 句子 whose hash is among the smallest of their pool, and rows
         whose hash occurs more than once in the corpus; those are read when the result is asked
-        for (:meth:`_take_spare`), the rest never are.
+        for (:meth:`merge_spare`), the rest never are.
         """
-        self.spare.append((name, [(str(pool), list(hashes)) for pool, hashes in pools]))
+        import numpy as np
 
-    def _take_spare(self, sentence_cap: int, min_pattern_count: int, fetch: Callable[[str, Sequence[int]], list[Any]]) -> None:
-        """Merge the spare rows that can reach the banks; exactly those a merge of every row keeps.
+        self.spare.append((name, [(str(pool), list(hashes)) for pool, hashes in pools]))
+        self._spare_hashes.append(np.array([h for _pool, hashes in pools for h in hashes], dtype=np.uint64))
+        self._kept.append(np.array(kept, dtype=np.uint64))
+
+    def merge_spare(self, sentence_cap: int, min_pattern_count: int, fetch: Callable[[str, Sequence[int]], list[Any]]) -> None:
+        """Read and merge the spare rows that can reach the banks, as far as the files noted so far tell.
+
+        Called again after more files, it merges only the rows newly in reach, so the work can be
+        done while waiting for the last files.  A row merged early that later files put out of
+        reach changes nothing: it is a 句子 or pattern 四字格 seen once in the corpus with a
+        hash after its pool's ``sentence_cap`` smallest, which the pruning drops (:meth:`result_rows`).
+        """
+        for name, lines in self._spare_plan(sentence_cap, min_pattern_count):
+            merged = self._merged.setdefault(name, set())
+            missing = [k for k in lines if k not in merged]
+            if missing:
+                self.add_rows(fetch(name, missing))
+                merged.update(missing)
+
+    def _spare_plan(self, sentence_cap: int, min_pattern_count: int) -> list[tuple[str, list[int]]]:
+        """The spare lines that can reach the banks, by file: exactly those a merge of every row keeps.
 
         A spare entry seen once in the corpus is a pattern 四字格, which the banks drop, or a 句子
         that competes in its own pool by hash alone and comes after every entry seen twice or more;
@@ -133,34 +163,39 @@ class PhraseMerge:
         """
         import numpy as np
 
-        spare, self.spare = self.spare, []
-        if not spare:
-            return
-        merged = [text_hash(key[1]) for key in self.acc if key[0] in ("句子", "四字格")]
-        every = np.array(merged + [h for _n, pools in spare for _p, hashes in pools for h in hashes], dtype=np.uint64)
-        values, counts = np.unique(every, return_counts=True)
-        again = values[counts >= 2]
-        twice = set(again.tolist())
-        by_pool: dict[str, list[Any]] = {}
-        for _name, pools in spare:
-            for pool, hashes in pools:
-                by_pool.setdefault(pool, []).append(np.array(hashes, dtype=np.uint64))
-        limit: dict[str, int] = {}
-        for pool, arrays in by_pool.items():
+        if not self.spare:
+            return []
+        # every spare hash, file by file and pool by pool, as one array
+        spare = np.concatenate(self._spare_hashes)
+        names = sorted({pool for _name, file_pools in self.spare for pool, _hashes in file_pools})
+        number = {pool: k for k, pool in enumerate(names)}
+        pool_of = np.repeat(
+            np.array([number[pool] for _name, file_pools in self.spare for pool, _hashes in file_pools], dtype=np.int64),
+            [len(hashes) for _name, file_pools in self.spare for _pool, hashes in file_pools],
+        )
+        values, counts = np.unique(np.concatenate([*self._kept, spare]), return_counts=True)
+        seen_twice = np.isin(spare, values[counts >= 2])
+        wanted = seen_twice.copy()
+        for k, pool in enumerate(names):
+            mine = pool_of == k
             if not pool.startswith("句子"):
-                limit[pool] = 1 << 64 if min_pattern_count < 2 else -1  # seen once: dropped
+                if min_pattern_count < 2:  # else seen once: dropped
+                    wanted |= mine
                 continue
-            once = np.concatenate(arrays)
-            once = once[~np.isin(once, again)]
-            limit[pool] = int(np.partition(once, sentence_cap - 1)[sentence_cap - 1]) if len(once) > sentence_cap else 1 << 64
-        for name, pools in spare:
-            wanted, line = [], 0
-            for pool, hashes in pools:
-                top = limit[pool]
-                wanted.extend(line + k for k, h in enumerate(hashes) if h <= top or h in twice)
-                line += len(hashes)
-            if wanted:
-                self.add_rows(fetch(name, wanted))
+            once = spare[mine & ~seen_twice]
+            if len(once) > sentence_cap:
+                wanted |= mine & (spare <= np.partition(once, sentence_cap - 1)[sentence_cap - 1])
+            else:
+                wanted |= mine
+        # line numbers within each file (its spare lines are its pools' hashes in order)
+        starts = np.cumsum([0, *map(len, self._spare_hashes)])
+        at = np.flatnonzero(wanted)
+        bounds = np.searchsorted(at, starts).tolist()
+        plan: list[tuple[str, list[int]]] = []
+        for f, (name, _pools) in enumerate(self.spare):
+            if bounds[f + 1] > bounds[f]:
+                plan.append((name, (at[bounds[f] : bounds[f + 1]] - starts[f]).tolist()))
+        return plan
 
     def result(self, sentence_cap: int = 5000, min_pattern_count: int = 2) -> list[Any]:
         """Merged and pruned phrases (the same list :func:`drafter.phrases.prune` gives)."""
@@ -179,12 +214,12 @@ class PhraseMerge:
 
         ``fetch(file, lines)`` reads spare rows noted by :meth:`add_spare`.
         """
-        from drafter.phrases import bank_order, spread_order
+        from drafter.bankorder import bank_order, spread_order
 
         if self.spare:
             if fetch is None:
                 raise ValueError("spare rows noted but no way to read them")
-            self._take_spare(sentence_cap, min_pattern_count, fetch)
+            self.merge_spare(sentence_cap, min_pattern_count, fetch)
 
         keep: list[list[Any]] = []
         pools: dict[tuple[str, str], list[list[Any]]] = {}
@@ -219,6 +254,17 @@ class PhraseMerge:
         out.sort(key=lambda d: bank_order(d["category"], d["count"], d["text"], d["speaker"]))
         return out
 
+    def result_json(
+        self,
+        sentence_cap: int = 5000,
+        min_pattern_count: int = 2,
+        fetch: Callable[[str, Sequence[int]], list[Any]] | None = None,
+    ) -> bytes:
+        """:meth:`result_rows` as the JSON array the model file holds them in."""
+        import orjson
+
+        return orjson.dumps(self.result_rows(sentence_cap, min_pattern_count, fetch))
+
 
 class PhraseChild:
     """A :class:`PhraseMerge` in a process of its own, fed the names of the files to read rows from.
@@ -235,17 +281,17 @@ class PhraseChild:
         """Only where processes fork: the child then starts with everything already loaded."""
         return sys.platform.startswith("linux")
 
-    def __init__(self, files: PhraseFiles, corpus_bytes: int) -> None:
+    def __init__(self, files: PhraseFiles, corpus_bytes: int, sentence_cap: int = 5000) -> None:
         import multiprocessing
 
         ctx = multiprocessing.get_context("fork")
         self._conn, theirs = ctx.Pipe()
-        self._proc = ctx.Process(target=_merge_beside, args=(theirs, files, corpus_bytes), daemon=True)
+        self._proc = ctx.Process(target=_merge_beside, args=(theirs, files, corpus_bytes, sentence_cap), daemon=True)
         self._proc.start()
         theirs.close()
-        self._files, self._corpus_bytes = files, corpus_bytes
+        self._files, self._corpus_bytes, self._cap = files, corpus_bytes, sentence_cap
         self._fed: list[str] = []
-        self._cap: int | None = None
+        self._closed = False
         self.repaired: list[str] = []
         """Files whose phrase rows could not be read and were analysed again."""
 
@@ -255,33 +301,34 @@ class PhraseChild:
         self._fed.extend(names)
         self._conn.send(("add", list(names)))
 
-    def close(self, sentence_cap: int = 5000) -> None:
+    def close(self) -> None:
         """No more files: the process may work out the result (while this one does the themes)."""
-        if self._cap is None:
-            self._cap = sentence_cap
+        if not self._closed:
+            self._closed = True
             try:
-                self._conn.send(("end", sentence_cap))
+                self._conn.send(("end", None))
             except OSError:
                 pass  # the process is gone: result_rows merges here
 
-    def result_rows(self, sentence_cap: int = 5000) -> list[dict[str, Any]]:
-        """:meth:`PhraseMerge.result_rows` of every file added."""
+    def result_json(self) -> bytes:
+        """:meth:`PhraseMerge.result_json` of every file added."""
         import orjson
 
-        self.close(sentence_cap)
+        self.close()
         try:
-            payload = orjson.loads(self._conn.recv_bytes())
+            head = orjson.loads(self._conn.recv_bytes())
+            rows = self._conn.recv_bytes()
         except (EOFError, OSError, orjson.JSONDecodeError):
-            payload = None
+            head = rows = None
         finally:
             self._conn.close()
             self._proc.join()
-        if payload is None:
+        if head is None or rows is None:
             merge = PhraseMerge(self._corpus_bytes)
             merge_files(merge, self._fed, self._files)
-            return merge.result_rows(sentence_cap, fetch=self._files.spare)  # repairs here were seen here
-        self.repaired = payload["repaired"]
-        return payload["rows"]
+            return merge.result_json(self._cap, fetch=self._files.spare)  # repairs here were seen here
+        self.repaired = head["repaired"]
+        return rows
 
 
 def merge_files(merge: PhraseMerge, names: Iterable[str], files: PhraseFiles) -> None:
@@ -290,32 +337,37 @@ def merge_files(merge: PhraseMerge, names: Iterable[str], files: PhraseFiles) ->
         data = files.read(name)
         for rows in data["phrases"]:
             merge.add_rows(rows)
-        merge.add_spare(name, data["spare"])
+        merge.add_spare(name, data["spare"], data["kept"])
 
 
-def _merge_beside(conn: Any, files: PhraseFiles, corpus_bytes: int) -> None:
-    """The body of :class:`PhraseChild`'s process: merge the files named, send the result as JSON."""
+def _merge_beside(conn: Any, files: PhraseFiles, corpus_bytes: int, sentence_cap: int) -> None:
+    """The body of :class:`PhraseChild`'s process: merge the files named, send the result as JSON.
+
+    Whenever it would wait for more names, it merges the spare rows in reach so far
+    (:meth:`PhraseMerge.merge_spare`), so little is left once the last file arrives.
+    """
     import orjson
 
     from drafter.mine import _quiet_gc
 
     _quiet_gc()
-
-    def names() -> Iterator[str]:
-        nonlocal cap
-        while True:
-            kind, arg = conn.recv()
-            if kind == "end":
-                cap = arg
-                return
-            yield from arg
-
-    cap = 0
+    # Below the mining process and the workers: while a changed file is being analysed and the
+    # others folded, this one only takes what they leave of the cores (its work is not needed
+    # before theirs is done); a re-mine after a small change ended a twentieth sooner.
+    with contextlib.suppress(OSError):
+        os.nice(8)
     try:
         merge = PhraseMerge(corpus_bytes)
-        merge_files(merge, names(), files)
-        rows = merge.result_rows(cap, fetch=files.spare)
-        conn.send_bytes(orjson.dumps({"rows": rows, "repaired": files.repaired}))
+        while True:
+            if merge.spare and not conn.poll():
+                merge.merge_spare(sentence_cap, 2, files.spare)
+            kind, names = conn.recv()
+            if kind == "end":
+                break
+            merge_files(merge, names, files)
+        rows = merge.result_json(sentence_cap, fetch=files.spare)
+        conn.send_bytes(orjson.dumps({"repaired": files.repaired}))
+        conn.send_bytes(rows)
     except Exception:  # noqa: BLE001 - the mining process sees the pipe close and merges itself
         pass
     finally:

@@ -127,7 +127,23 @@ def _context(corpus: Path | None, jobs: int | None = None):  # -> drafter.lookup
     if not folder.is_dir():
         what = "不是文件夹" if folder.exists() else "语料文件夹不存在"
         raise DrafterError(f"{folder}：{what}，请用 --corpus 指定一个存在的文件夹")
-    return Context(model=load_model(folder, warn=warn, jobs=jobs), corpus=folder)
+    return _leave_for_exit(Context(model=load_model(folder, warn=warn, jobs=jobs), corpus=folder))
+
+
+_LEFT: list[Any] | None = None
+"""What commands built, kept for the process exit to reclaim all at once (set by :func:`main`)."""
+
+
+def _leave_for_exit(obj: Any) -> Any:
+    """Keep ``obj`` until the process ends, when run as the ``drafter`` command.
+
+    A mined model is millions of small objects; freeing them one by one when a command returns
+    cost a twentieth of a re-mine, and the operating system reclaims a process's memory at once.
+    Called from the library (tests, other programs) it keeps nothing.
+    """
+    if _LEFT is not None:
+        _LEFT.append(obj)
+    return obj
 
 
 @cli.command()
@@ -153,12 +169,10 @@ def mine(corpus: Path | None, jobs: int | None, force: bool, engine: str, schedu
 
     folder = corpus or default_corpus()
     start = time.perf_counter()
-    model = run(folder, jobs=jobs, progress=True, warn=warn, force=force, engine=engine, scheduler=scheduler)
+    model = _leave_for_exit(run(folder, jobs=jobs, progress=True, warn=warn, force=force, engine=engine, scheduler=scheduler))
     seconds = time.perf_counter() - start
     # counted from the stored rows: making an object of every entry would cost more than a re-mine
-    cats: dict[str, int] = {}
-    for row in model.phrase_rows:
-        cats[row["category"]] = cats.get(row["category"], 0) + 1
+    cats = model.bank_counts()
     summary = {
         "corpus": str(folder),
         "files": len(model.inputs.get("files", {})),
@@ -371,15 +385,47 @@ _NO_ARGS_IS_HELP: Any = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
 def main() -> None:
-    """Entry point: run the CLI, turning every failure into one Chinese line and an exit code.
+    """The ``drafter`` program: :func:`invoke`, then the end of the process.
+
+    On success the process ends here (``os._exit``, after flushing the output), without tearing
+    down what the command loaded object by object (see :func:`_leave_for_exit`); nothing drafter
+    runs needs an exit handler, as its worker processes are joined and its locks released by then.
+    So call it only as the program's entry point; :func:`invoke` is the same inside a process.
+    """
+    global _LEFT
+    _LEFT = []
+    try:
+        code = invoke()
+    except BaseException:
+        _LEFT = None
+        raise
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+    os._exit(code)
+
+
+def invoke() -> int:
+    """Run the CLI on ``sys.argv``, turning every failure into one Chinese line and an exit code.
 
     Exit codes: 1 for a problem with data, files or the environment (and for a bug in drafter),
-    2 for a bad option or argument, 130 when interrupted.  ``--debug`` or ``DRAFTER_DEBUG=1``
-    re-raises instead, so the traceback shows.
+    2 for a bad option or argument, 130 when interrupted; a failure raises ``SystemExit`` with
+    its code, success returns 0.  ``--debug`` or ``DRAFTER_DEBUG=1`` re-raises instead, so the
+    traceback shows.
     """
     debug = os.environ.get("DRAFTER_DEBUG") == "1" or "--debug" in sys.argv[1:]
+    code = _run(debug)
+    if isinstance(code, int) and code:
+        sys.exit(code)
+    return 0
+
+
+def _run(debug: bool) -> Any:
+    """The CLI, with every failure turned into one line and an exit code (see :func:`invoke`)."""
     try:
-        code = cli.main(standalone_mode=False)
+        return cli.main(standalone_mode=False)
     except DrafterError as exc:
         if debug:
             raise
@@ -425,5 +471,3 @@ def main() -> None:
             raise
         _say("错误：", f"drafter 内部出错（{type(exc).__name__}）；请加 --debug 重新运行查看详情，并把输出报告给维护者")
         sys.exit(1)
-    if isinstance(code, int) and code:
-        sys.exit(code)

@@ -21,24 +21,37 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from drafter.bankmerge import EXACT_BYTES, PhraseChild, PhraseFiles, PhraseMerge, merge_files, text_hash
+from drafter.bankmerge import (
+    EXACT_BYTES,
+    SPARE_KINDS,
+    PhraseChild,
+    PhraseFiles,
+    PhraseMerge,
+    merge_files,
+    text_hash,
+)
 from drafter.errors import DrafterError
 from drafter.model import (
     ANALYSIS_VERSION,
     SCHEMA,
     ArticleInfo,
+    JsonRows,
     Model,
     cache_root,
     load_cached,
     load_inputs,
     save,
 )
+
+if TYPE_CHECKING:
+    from drafter.series import Series
+    from drafter.workers import Workers
 
 Warn = Callable[[str], None]
 
@@ -180,7 +193,7 @@ def analyse_file(path: Path, name: str, terms: Sequence[str]) -> dict[str, Any]:
     }
 
 
-LAYOUT = 7
+LAYOUT = 8
 """Bump when the layout of a cache entry (:func:`store`) changes (caches are redone)."""
 
 
@@ -283,12 +296,12 @@ def store(root: Path, key: str, texts: dict[str, Any], summary: dict[str, Any]) 
     Line 1 is the summary without phrase rows (what the mining process folds), line 2 the phrase
     rows (what the phrase merge reads, by another process when several run), then the spare rows,
     one per line: 句子 and pattern 四字格 seen once in their article, ordered by bank pool and by
-    the hash of their text, with only the hashes on line 2; the last line is the text part (what
-    drafting reads).  Each reader parses only its own lines: the banks keep a few hundred 句子 per
+    the hash of their text, with only the hashes on line 2 (and the hashes of the file's other 句子
+    and 四字格 rows); the last line is the text part (what drafting reads).  Each reader parses only its own lines: the banks keep a few hundred 句子 per
     pool and no pattern 四字格 seen once in the corpus, so the hashes tell the reduce which few
     spare lines to read (:meth:`PhraseMerge.add_spare`).  One file rather than one per part,
     because creating files is a good part of what writing costs here.  Cache entries are
-    rebuildable, so they are atomic but not fsynced (the model itself is).
+    rebuildable, so they are atomic but not fsynced.
     """
     import orjson
 
@@ -296,6 +309,7 @@ def store(root: Path, key: str, texts: dict[str, Any], summary: dict[str, Any]) 
 
     arts = summary.get("articles", [])
     kept: list[list[Any]] = []
+    kept_hashes: list[int] = []
     pools: dict[str, list[tuple[int, bytes]]] = {}
     for a in arts:
         rows = []
@@ -306,6 +320,8 @@ def store(root: Path, key: str, texts: dict[str, Any], summary: dict[str, Any]) 
                 pools.setdefault("四字格", []).append((text_hash(row[1]), orjson.dumps(row)))
             else:
                 rows.append(row)
+                if row[0] in SPARE_KINDS:
+                    kept_hashes.append(text_hash(row[1]))
         kept.append(rows)
     lines: list[bytes] = []
     spare: list[list[Any]] = []
@@ -313,7 +329,7 @@ def store(root: Path, key: str, texts: dict[str, Any], summary: dict[str, Any]) 
         entries = sorted(pools[pool])
         spare.append([pool, [h for h, _line in entries]])
         lines.extend(line for _h, line in entries)
-    phrases = {"v": summary.get("v"), "layout": LAYOUT, "phrases": kept, "spare": spare}
+    phrases = {"v": summary.get("v"), "layout": LAYOUT, "phrases": kept, "spare": spare, "kept": sorted(kept_hashes)}
     rest = {**summary, "articles": [{k: v for k, v in a.items() if k != "phrases"} for a in arts]}
     parts = [orjson.dumps(rest), orjson.dumps(phrases), *lines, orjson.dumps(texts)]
     atomic_write(root / "files" / key, b"".join(line + b"\n" for line in parts), durable=False)
@@ -499,12 +515,17 @@ class Reduction:
         self.table = TermTable()
         self.titles: dict[str, str] = {}
         self.seeds: set[str] = set()
-        self.series_by_article: dict[str, list[dict[str, Any]]] = {}
+        # Series are merged as they come, labelled with their article's id: the themes are only
+        # known at the end, and merging unions labels, so each merged series' article ids are
+        # turned into the union of those articles' themes then (finish).
+        from drafter.series import Series, SeriesMerge
+
+        self.series, self._series_of = SeriesMerge(), Series.from_dict
         # Phrase rows come inside the summaries, or from the cache's phrase files (``files``, see
         # add_phrase_files); those are merged here or, ``beside``, by a process of their own.
         self.files = files
         self.phrases: PhraseMerge | PhraseChild = (
-            PhraseChild(files, corpus_bytes) if files is not None and beside else PhraseMerge(corpus_bytes)
+            PhraseChild(files, corpus_bytes, SENTENCE_CAP) if files is not None and beside else PhraseMerge(corpus_bytes)
         )
         self.repaired_beside: list[str] = []
         """Files the phrase process found unreadable and analysed again (this process never saw it)."""
@@ -538,7 +559,7 @@ class Reduction:
             self.seeds.update(found)
             self.titles[aid] = info["title"]
             if self.hold_series:
-                self.series_by_article[aid] = a["series"]
+                self.series.add(self._series_of(d, themes=(aid,)) for d in a["series"])
             if "phrases" in a:  # (not when a PhraseChild reads them)
                 self._add_phrases(a["phrases"])
         self.per_file[(str(summary.get("file", "")), len(self.per_file))] = (infos, shapes)
@@ -568,21 +589,17 @@ class Reduction:
         from drafter.themes import build_themes
 
         if isinstance(self.phrases, PhraseChild):
-            self.phrases.close(SENTENCE_CAP)
+            self.phrases.close()
         index = build_themes(self.table, self.titles, self.lexicons)
         del self.table
         if self.large:
             index = _cap_postings(index, self.seeds, self.corpus_bytes)
 
         def labelled(aid: str, items: list[dict[str, Any]]) -> list[Series]:
-            themes = tuple(index.themes_of(aid))
-            return [replace(Series.from_dict(s), themes=themes) for s in items]
+            return [Series.from_dict(s, themes=tuple(index.themes_of(aid))) for s in items]
 
         if self.hold_series:
-            all_series: list[Series] = []
-            for aid in sorted(self.series_by_article):
-                all_series.extend(labelled(aid, self.series_by_article[aid]))
-            merged = merge_series(all_series)
+            merged = self.series.result()
         else:
             assert self.again is not None
             frequent = self._frequent_keys()
@@ -599,7 +616,7 @@ class Reduction:
         if self.large:
             merged = merge_series(_cap_series(merged, SERIES_UNIT_CAP))
         if isinstance(self.phrases, PhraseChild):
-            phrase_rows = tuple(self.phrases.result_rows(SENTENCE_CAP))
+            phrase_rows: Sequence[dict[str, Any]] = JsonRows(self.phrases.result_json())
             self.repaired_beside = self.phrases.repaired
         else:
             fetch = None if self.files is None else self.files.spare
@@ -611,10 +628,30 @@ class Reduction:
             inputs=self.inputs,
             articles=tuple(info for f in files for info in self.per_file[f][0]),
             shapes=_merge_shapes(shape for f in files for shape in self.per_file[f][1]),
-            series_rows=tuple(s.to_dict() for s in merged),
+            series_rows=tuple(self._series_rows(merged, index) if self.hold_series else (s.to_dict() for s in merged)),
             phrase_rows=phrase_rows,
             themes=index.to_dict(),
         )
+
+    def settle(self) -> None:
+        """Merge what has been added so far (while waiting for more): :meth:`finish` then redoes
+        only what later files change."""
+        if self.hold_series:
+            self.series.result()
+
+    @staticmethod
+    def _series_rows(merged: list[Series], index: Any) -> Iterator[dict[str, Any]]:
+        """Series labelled with article ids (see ``series`` in ``__init__``) as rows with their themes."""
+        themes_of: dict[str, list[str]] = {}
+        for s in merged:
+            row = s.to_dict()
+            found: set[str] = set()
+            for aid in s.themes:
+                if aid not in themes_of:
+                    themes_of[aid] = index.themes_of(aid)
+                found.update(themes_of[aid])
+            row["themes"] = sorted(found)
+            yield row
 
     def _frequent_keys(self) -> set[int]:
         """Hashes of the phrase keys (other than 句子) whose counts add up to the merge's threshold.
@@ -676,6 +713,18 @@ def _inputs(stamps: list[FileStamp], terms_key: str) -> dict[str, Any]:
     }
 
 
+def _hashed(stamps: list[FileStamp], known: dict[str, Any] | None) -> list[FileStamp]:
+    """``stamps`` with their content hashes: a file of the same size and mtime as when the model
+    was made keeps the hash it had (the rule :func:`_fresh` applies too), the others are read."""
+    files = known.get("files", {}) if isinstance(known, dict) and known.get("analysis") == ANALYSIS_VERSION else {}
+    out = []
+    for s in stamps:
+        old = files.get(s.name)
+        same = isinstance(old, list) and len(old) == 3 and old[1] == s.size and old[2] == s.mtime_ns and isinstance(old[0], str)
+        out.append(replace(s, sha=old[0] if same else _hash_file(s.path)))
+    return out
+
+
 def _fresh(inp: dict[str, Any], stamps: list[FileStamp], terms_key: str) -> bool:
     """A model of these inputs still describes the corpus: same files, same bytes, same theme terms."""
     if inp.get("analysis") != ANALYSIS_VERSION or inp.get("terms") != terms_key:
@@ -717,21 +766,25 @@ def mine(
     terms = tuple(lexicon_terms(lexicons))
     tkey = terms_key(terms)
     root.mkdir(parents=True, exist_ok=True)
-    with file_lock(root / "model.json", timeout=600), _gc_quieted():
+    with file_lock(root / "model.json", timeout=600), _gc_quieted(), ExitStack() as stack:
         stamps = scan(corpus, warn)
         if not stamps:
             raise DrafterError(f"{corpus}：没有可读的文本（.txt .md .docx .pdf），请检查文件夹")
+        known = None if force else load_inputs(corpus)
         if not force:
-            known = load_inputs(corpus)
             if known is None or _fresh(known, stamps, tkey):
                 cached = load_cached(corpus)
                 if cached is not None and _fresh(cached.inputs, stamps, tkey):
                     return cached
-        stamps = [replace(s, sha=_hash_file(s.path)) for s in stamps]
+        stamps = _hashed(stamps, None if force else known)
         keys = {s.name: analysis_key(s, tkey) for s in stamps}
         files = root / "files"
         files.mkdir(exist_ok=True)
         todo = [s for s in stamps if force or not (files / keys[s.name]).is_file()]
+        # the workers start loading the segmenter now, while this process gets the merge ready
+        workers = _workers(jobs, len(todo), len(todo) < len(stamps)) if engine == "local" else None
+        if workers is not None:
+            stack.enter_context(workers)
         by_name = {s.name: s for s in stamps}
         errors: dict[str, str] = {}
 
@@ -770,7 +823,9 @@ def mine(
             if phrase_files is not None and name in pending:
                 reduction.add_phrase_files([name])
 
-        errors.update(_run_map(todo, terms, root, keys, jobs, progress, engine, scheduler, feed, cached))
+        errors.update(_run_map(todo, terms, root, keys, progress, engine, scheduler, feed, cached, workers, reduction.settle))
+        if workers is not None:
+            workers.close()  # idle now
         for name in sorted(set(keys) - fed):
             feed(name)
         model = reduction.finish()
@@ -838,7 +893,7 @@ def _phrase_file(root: Path, key: str) -> dict[str, Any] | None:
 
 
 def _valid_phrases(data: Any) -> bool:
-    return _valid_summary_header(data) and isinstance(data.get("phrases"), list) and isinstance(data.get("spare"), list)
+    return _valid_summary_header(data) and all(isinstance(data.get(k), list) for k in ("phrases", "spare", "kept"))
 
 
 def _spare_rows(root: Path, key: str, lines: Sequence[int]) -> list[Any] | None:
@@ -873,25 +928,41 @@ def _valid_summary(data: Any) -> bool:
     return _valid_summary_header(data) and isinstance(data.get("articles"), list)
 
 
+def _workers(jobs: int | None, todo: int, idle: bool) -> Workers | None:
+    """The worker processes for ``todo`` analyses, or None to analyse in this process.
+
+    With one core asked for, or nothing to overlap with (a single file and no other file's
+    analysis to merge meanwhile), this process analyses; otherwise up to ``jobs`` workers do,
+    while this process merges.
+    """
+    wanted = jobs or os.cpu_count() or 1
+    if wanted <= 1 or todo == 0 or (todo == 1 and not idle):
+        return None
+    from drafter.workers import Workers
+
+    return Workers(min(wanted, todo), _warm)
+
+
 def _run_map(
     todo: list[FileStamp],
     terms: tuple[str, ...],
     root: Path,
     keys: dict[str, str],
-    jobs: int | None,
     progress: bool,
     engine: str = "local",
     scheduler: str | None = None,
     done: Callable[[str], None] | None = None,
     idle: Sequence[str] = (),
+    workers: Workers | None = None,
+    settle: Callable[[], None] = lambda: None,
 ) -> dict[str, str]:
     """Analyse the files that have no cached analysis; returns the errors by file name.
 
-    Big files go first so the pool's last task is a short one.  Workers write their results
-    straight into the cache, so only file names and error messages travel between processes.
-    ``done`` is called in this process with each file name once its analysis is on disk (the local
-    engine calls it as each finishes), and with each name of ``idle`` (files analysed earlier)
-    while the workers are busy.
+    Big files go first so the last task is a short one.  Workers (:func:`_workers`, or this
+    process when there are none) write their results straight into the cache, so only file names
+    and error messages travel between processes.  ``done`` is called in this process with each
+    file name once its analysis is on disk (as each finishes), and with each name of ``idle``
+    (files analysed earlier) while the workers are busy, then ``settle`` while they still are.
     """
     done = done or (lambda _name: None)
     if not todo:
@@ -909,14 +980,10 @@ def _run_map(
         return errors
     if engine != "local":
         raise DrafterError(f"未知的引擎“{engine}”：可选 local、dask")
-    wanted = jobs or os.cpu_count() or 1
-    jobs = min(wanted, len(tasks))
-    if wanted > 1 and idle and jobs == 1:
-        jobs = 2  # one worker analyses while this process merges the files analysed before
     bar = _progress(len(tasks), progress)
     errors: dict[str, str] = {}
     try:
-        if jobs <= 1:
+        if workers is None:
             for name in idle:
                 done(name)
             for t in tasks:
@@ -927,25 +994,17 @@ def _run_map(
                 done(t[1])
                 bar(1)
         else:
-            import multiprocessing
-            from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-
-            ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-            with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx, initializer=_warm) as pool:
-                running = {pool.submit(_map_one, t): t[1] for t in tasks}
-                for name in idle:
-                    done(name)
-                while running:
-                    finished, _rest = wait(running, return_when=FIRST_COMPLETED)
-                    # in file-name order within a batch, so the folding order is the same run to run
-                    for fut in sorted(finished, key=running.__getitem__):
-                        name = running.pop(fut)
-                        err = fut.result()
-                        _analysed(name)
-                        if err:
-                            errors[name] = err
-                        done(name)
-                        bar(1)
+            results = workers.map(_map_one, tasks, label=itemgetter(1))
+            for name in idle:  # merged while the workers analyse
+                done(name)
+            settle()
+            for i, err in results:
+                name = tasks[i][1]
+                _analysed(name)
+                if err:
+                    errors[name] = err
+                done(name)
+                bar(1)
     finally:
         bar(0, done=True)
     return errors

@@ -17,6 +17,7 @@ rebuilt, never trusted.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -73,6 +74,48 @@ class ArticleInfo:
         return cls(**{**d, "flags": tuple(d.get("flags", ())), "span": tuple(d.get("span", (0, 0)))})
 
 
+class JsonRows(Sequence[dict[str, Any]]):
+    """Rows that arrived as one JSON array, parsed on first use.
+
+    The process that merges the phrase banks hands them over as the bytes the model file holds;
+    mining writes them out as they are (:meth:`Model.to_json`) instead of parsing fifteen thousand
+    rows only to write them again.  Compares equal to the same rows in any sequence.
+    """
+
+    __slots__ = ("raw", "_rows")
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+        self._rows: tuple[dict[str, Any], ...] | None = None
+
+    @property
+    def rows(self) -> tuple[dict[str, Any], ...]:
+        if self._rows is None:
+            import orjson
+
+            self._rows = tuple(orjson.loads(self.raw))
+        return self._rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: Any) -> Any:
+        return self.rows[i]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.rows)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return self.rows == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # (rows are dicts: no hash, like a tuple of them)
+
+    def __repr__(self) -> str:
+        return f"JsonRows({len(self.raw)} bytes)"
+
+
 @dataclass(frozen=True)
 class Model:
     """The merged result of mining a corpus.
@@ -88,7 +131,7 @@ class Model:
     articles: tuple[ArticleInfo, ...]
     shapes: dict[str, Any] = field(default_factory=dict)
     series_rows: tuple[dict[str, Any], ...] = ()
-    phrase_rows: tuple[dict[str, Any], ...] = ()
+    phrase_rows: Sequence[dict[str, Any]] = ()
     themes: dict[str, Any] = field(default_factory=dict)
     schema: int = SCHEMA
 
@@ -135,6 +178,20 @@ class Model:
         return [Phrase.from_dict(self.phrase_rows[i]) for i in rows]
 
     def to_dict(self) -> dict[str, Any]:
+        return {**self._head(), "phrases": list(self.phrase_rows), "themes": self.themes}
+
+    def to_json(self) -> bytes:
+        """:meth:`to_dict` as JSON, the bytes ``orjson.dumps`` gives it (rows kept as
+        :class:`JsonRows` are written as they came, unparsed)."""
+        import orjson
+
+        rows = self.phrase_rows
+        if isinstance(rows, JsonRows) and rows._rows is None:
+            return orjson.dumps({**self._head(), "phrases": orjson.Fragment(rows.raw), "themes": self.themes})
+        return orjson.dumps(self.to_dict())
+
+    def _head(self) -> dict[str, Any]:
+        """The fields before the phrase banks, in the model file's order."""
         return {
             "schema": self.schema,
             "corpus": self.corpus,
@@ -142,9 +199,23 @@ class Model:
             "articles": [a.to_dict() for a in self.articles],
             "shapes": self.shapes,
             "series": list(self.series_rows),
-            "phrases": list(self.phrase_rows),
-            "themes": self.themes,
         }
+
+    def bank_counts(self) -> dict[str, int]:
+        """How many bank entries each category has, in bank order (without parsing rows kept as JSON)."""
+        from drafter.bankorder import CATEGORIES
+
+        rows = self.phrase_rows
+        if isinstance(rows, JsonRows) and rows._rows is None:
+            # every row starts with its category, and a quote inside a text is escaped, so this
+            # marker occurs once per row and nowhere else
+            marks = {c: rows.raw.count(b'{"category":"' + c.encode("utf-8") + b'"') for c in CATEGORIES}
+            if sum(marks.values()) == rows.raw.count(b'{"category":"'):
+                return {c: n for c, n in marks.items() if n}
+        counts: dict[str, int] = {}
+        for row in rows:
+            counts[row["category"]] = counts.get(row["category"], 0) + 1
+        return counts
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Model:
@@ -235,11 +306,17 @@ def load_cached(corpus: Path) -> Model | None:
 
 
 def save(model: Model, corpus: Path) -> Path:
-    """Write the model atomically (the caller holds the corpus lock)."""
-    from drafter.atomic import write_json
+    """Write the model atomically (the caller holds the corpus lock).
+
+    Not fsynced: the model is rebuilt from the per-file cache whenever it is missing, cut short
+    or does not match its inputs (:func:`load_cached` checks the model's own copy of them), so a
+    power cut costs a re-mine, never a wrong model; and the fsync of several megabytes was a
+    tenth of a re-mine after a small change.
+    """
+    from drafter.atomic import atomic_write, write_json
 
     path = model_path(corpus)
-    write_json(path, model.to_dict())
+    atomic_write(path, model.to_json() + b"\n", durable=False)
     # written after the model: a crash in between leaves inputs that do not match, i.e. a re-mine
-    write_json(inputs_path(corpus), {"schema": model.schema, "inputs": model.inputs})
+    write_json(inputs_path(corpus), {"schema": model.schema, "inputs": model.inputs}, durable=False)
     return path

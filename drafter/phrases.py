@@ -41,7 +41,6 @@ carry web debris (URLs, image names, download-site chrome, bylines): see :func:`
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from bisect import bisect_left, bisect_right
@@ -52,22 +51,13 @@ from itertools import accumulate, compress
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+from drafter.bankorder import CATEGORIES, bank_order, spread_order
 from drafter.errors import UsageError
 from drafter.segment import tag
 
 if TYPE_CHECKING:  # drafting reads the banks without loading the cleaning rules
     from drafter.corpus import Article
 
-CATEGORIES: dict[str, str] = {
-    "四字格": "idiom",
-    "提法": "slogan",
-    "引语": "quote",
-    "开头": "opener",
-    "过渡": "transition",
-    "结尾": "closer",
-    "句子": "sentence",
-}
-_ORDER = {name: i for i, name in enumerate(CATEGORIES)}
 _ALIASES = {alias: name for name, alias in CATEGORIES.items()}
 
 
@@ -841,20 +831,9 @@ class _Acc:
     best: tuple[str, ...] = ()
 
 
-def bank_order(category: str, count: int, text: str, speaker: str) -> tuple[int, int, str, str]:
-    """The order banks are listed in: category, then most used first, then text and speaker."""
-    return (_ORDER.get(category, len(_ORDER)), -count, text, speaker)
-
-
 def sort_key(p: Phrase) -> tuple[int, int, str, str]:
     """:func:`bank_order` of a :class:`Phrase`."""
     return bank_order(p.category, p.count, p.text, p.speaker)
-
-
-def spread_order(count: int, text: str) -> tuple[int, str, str]:
-    """Which 句子 a capped pool keeps: the most frequent first, then a spread chosen by a content
-    hash (not alphabetical, which would favour sentences starting with 一)."""
-    return (-count, hashlib.sha1(text.encode("utf-8")).hexdigest(), text)
 
 
 def merge_phrases(items: Iterable[Phrase]) -> list[Phrase]:

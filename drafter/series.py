@@ -73,6 +73,7 @@ __all__ = [
     "fits",
     "is_parallel",
     "merge_series",
+    "SeriesMerge",
     "normalize",
     "rhythm",
     "series_from_headings",
@@ -208,7 +209,8 @@ class Series:
         }
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Series:
+    def from_dict(cls, d: Mapping[str, Any], themes: tuple[str, ...] | None = None) -> Series:
+        """The series a :meth:`to_dict` row describes (with ``themes`` instead of its own, if given)."""
         return cls(
             skeleton=d["skeleton"],
             rhythm=d.get("rhythm", ""),
@@ -216,7 +218,7 @@ class Series:
             slot_pos={k: tuple(v) for k, v in d.get("slot_pos", {}).items()},
             examples=tuple(tuple(ex) for ex in d.get("examples", ())),
             sources=tuple(d.get("sources", ())),
-            themes=tuple(d.get("themes", ())),
+            themes=tuple(d.get("themes", ())) if themes is None else themes,
             coverage=float(d.get("coverage", 0.0)),
             members=tuple(int(i) for i in d.get("members", ())),
         )
@@ -947,17 +949,46 @@ def merge_series(items: Iterable[Series]) -> list[Series]:
     (the same headings from the same place) counts once.  So the result is the same for any order of
     the input, and merging a merged list with more items equals merging everything at once.
     """
-    groups: dict[tuple[str, ...], tuple[Series, dict[tuple[Any, ...], _Unit], set[str]]] = {}
-    for s in items:
-        first, units, themes = groups.setdefault(_merge_key(s), (s, {}, set()))
-        for unit in _units(s):
-            units.setdefault(unit.key, unit)
-        themes.update(s.themes)
-    out = [
-        _rebuild(first, [units[k] for k in sorted(units)], themes) for first, units, themes in groups.values()
-    ]
-    out.sort(key=lambda s: (-len(s.members), -s.coverage, s.skeleton, s.rhythm, s.sources))
-    return out
+    merge = SeriesMerge()
+    merge.add(items)
+    return merge.result()
+
+
+class SeriesMerge:
+    """:func:`merge_series` fed in batches, each merged series rebuilt only when a batch changed it.
+
+    Re-mining after one file changed merges the series of every other file while that file is
+    being analysed; the changed file's series then rebuild only the few merged series they touch.
+    """
+
+    def __init__(self) -> None:
+        # merge key -> [first series seen, units by key, themes, the merged series or None]
+        self._groups: dict[tuple[str, ...], list[Any]] = {}
+
+    def add(self, items: Iterable[Series]) -> None:
+        groups = self._groups
+        for s in items:
+            group = groups.get(_merge_key(s))
+            if group is None:
+                group = groups[_merge_key(s)] = [s, {}, set(), None]
+            units, themes = group[1], group[2]
+            before = len(units), len(themes)
+            for unit in _units(s):
+                units.setdefault(unit.key, unit)
+            themes.update(s.themes)
+            if (len(units), len(themes)) != before:
+                group[3] = None
+
+    def result(self) -> list[Series]:
+        """The merged series so far, in :func:`merge_series`'s order."""
+        out = []
+        for group in self._groups.values():
+            if group[3] is None:
+                units = group[1]
+                group[3] = _rebuild(group[0], [units[k] for k in sorted(units)], group[2])
+            out.append(group[3])
+        out.sort(key=lambda s: (-len(s.members), -s.coverage, s.skeleton, s.rhythm, s.sources))
+        return out
 
 
 def _rebuild(like: Series, units: list[_Unit], themes: set[str]) -> Series:

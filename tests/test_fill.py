@@ -304,14 +304,14 @@ def test_bad_input(
     code: int,
     needle: str,
 ) -> None:
-    from drafter.cli import main
+    from drafter.cli import invoke
 
     path = tmp_path / name
     if text is not None:
         path.write_text(text, encoding="utf-8")
     monkeypatch.setattr(sys, "argv", ["drafter", "fill", str(path), *extra])
     with pytest.raises(SystemExit) as exc:
-        main()
+        invoke()
     assert exc.value.code == code
     err = capsys.readouterr().err
     lines = [ln for ln in err.splitlines() if ln.strip() and not ln.startswith("提示")]

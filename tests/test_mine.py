@@ -333,8 +333,13 @@ def test_unreadable_spare_sentences_are_reanalysed(corpus: Path, analysed: list[
     assert _model_bytes(corpus) == good
 
 
-@pytest.mark.parametrize(("cap", "min_pattern_count"), [(1, 2), (3, 2), (20, 2), (10_000, 2), (20, 1)])
-def test_spare_rows_pick_what_a_full_merge_keeps(corpus: Path, cap: int, min_pattern_count: int) -> None:
+@pytest.mark.parametrize(
+    ("cap", "min_pattern_count", "early"),
+    [(1, 2, None), (3, 2, None), (20, 2, None), (10_000, 2, None), (20, 1, None), (3, 2, (3, 2)), (3, 2, (50, 1)), (20, 2, (1, 2)), (20, 1, (5, 2))],
+)
+def test_spare_rows_pick_what_a_full_merge_keeps(corpus: Path, cap: int, min_pattern_count: int, early: tuple[int, int] | None) -> None:
+    # ``early``: spare rows merged (with these settings) after half the files, as the merging
+    # process does while it waits; rows then in reach that the rest puts out of reach change nothing
     # a second copy of one file makes every sentence of it an entry seen twice, across files
     first = sorted(corpus.glob("*.txt"))[0]
     (corpus / ("copy_" + first.name)).write_bytes(first.read_bytes())
@@ -349,7 +354,12 @@ def test_spare_rows_pick_what_a_full_merge_keeps(corpus: Path, cap: int, min_pat
         lambda name: None,
     )
     picked = bankmerge.PhraseMerge()
-    bankmerge.merge_files(picked, sorted(keys), files)
+    names = sorted(keys)
+    half = len(names) // 2
+    bankmerge.merge_files(picked, names[:half], files)
+    if early is not None:
+        picked.merge_spare(*early, fetch=files.spare)
+    bankmerge.merge_files(picked, names[half:], files)
     assert any(pools for _name, pools in picked.spare)
     full = bankmerge.PhraseMerge()
     for name in sorted(keys):

@@ -1,6 +1,6 @@
 """Shared helpers for the robustness tests: isolated folders, and ways to run the real CLI.
 
-``drafter`` runs ``drafter.cli.main()`` in this process (fast, exercises the one error path);
+``drafter`` runs ``drafter.cli.invoke()`` in this process (fast, exercises the one error path);
 ``drafter_proc`` runs the installed console script in a subprocess (for tracebacks, signals and
 concurrency).  Both always point the cache and the banks at temporary folders.
 """
@@ -72,8 +72,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Env:
 
 @pytest.fixture
 def drafter(env: Env, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
-    """Run ``drafter ARGS`` through ``drafter.cli.main()`` in this process; returns a Result."""
-    from drafter.cli import main
+    """Run ``drafter ARGS`` through ``drafter.cli.invoke()`` in this process; returns a Result."""
+    from drafter.cli import invoke
 
     def run(*args: object) -> Result:
         monkeypatch.setattr(sys, "argv", ["drafter", *(os.fspath(a) if isinstance(a, Path) else str(a) for a in args)])
@@ -81,7 +81,7 @@ def drafter(env: Env, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Mo
         capsys.readouterr()
         code = 0
         try:
-            main()
+            invoke()
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         out, err = capsys.readouterr()

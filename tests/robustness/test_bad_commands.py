@@ -119,7 +119,7 @@ def test_unexpected_exception_is_one_line_asking_for_debug(drafter, small_corpus
 
 def test_debug_flag_lets_the_exception_through(drafter, small_corpus, monkeypatch):
     from drafter import corpus as corpus_mod
-    from drafter.cli import main
+    from drafter.cli import invoke
 
     def boom(*a, **k):
         raise RuntimeError("internal bug")
@@ -127,7 +127,7 @@ def test_debug_flag_lets_the_exception_through(drafter, small_corpus, monkeypatc
     monkeypatch.setattr(corpus_mod, "load_files", boom)
     monkeypatch.setattr("sys.argv", ["drafter", "--debug", "clean", str(small_corpus)])
     with pytest.raises(RuntimeError, match="internal bug"):
-        main()
+        invoke()
 
 
 def test_traceback_only_with_debug(drafter_proc, env):

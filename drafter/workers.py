@@ -1,0 +1,128 @@
+"""Worker processes for the map step: started before their work is known, fed one task at a time.
+
+A re-mine after a small change is mostly waiting for one worker to load the segmenter and the
+analysis modules (~0.2 s) and analyse one file.  So the workers are started as soon as the mining
+process knows a re-mine is due, before it hashes files, builds its merge state or imports numpy,
+and the tasks are handed to them when they are known.  They are plain processes, each with a pipe
+of its own and no helper threads in this process, so the process that merges the phrase banks can
+be forked after them safely.
+
+Tasks go out one at a time, the next to whichever worker finishes first, so the order the caller
+gives (big files first) is the order they start in.  A worker that dies (killed, out of memory)
+stops the map with a one-line error naming the file it was on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from drafter.errors import DrafterError
+
+
+def _serve(conn: Connection, initializer: Callable[[], None] | None) -> None:
+    """A worker's life: warm up, then run each task received until told to stop."""
+    if initializer is not None:
+        initializer()
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return  # the mining process is gone
+        if job is None:
+            return
+        fn, arg = job
+        try:
+            reply: tuple[bool, Any] = (True, fn(arg))
+        except BaseException as exc:  # noqa: BLE001 - handed back and raised in the mining process
+            reply = (False, exc)
+        try:
+            conn.send(reply)
+        except (OSError, ValueError):
+            return
+
+
+class Workers:
+    """``n`` worker processes, each running ``initializer`` once and then the tasks it is sent."""
+
+    def __init__(self, n: int, initializer: Callable[[], None] | None = None) -> None:
+        ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        self._procs: list[Any] = []
+        self._conns: list[Connection] = []
+        for _ in range(max(1, n)):
+            ours, theirs = ctx.Pipe()
+            proc = ctx.Process(target=_serve, args=(theirs, initializer), daemon=True)
+            proc.start()
+            theirs.close()
+            self._procs.append(proc)
+            self._conns.append(ours)
+
+    @property
+    def size(self) -> int:
+        return len(self._procs)
+
+    def map(self, fn: Callable[[Any], Any], args: Sequence[Any], label: Callable[[Any], str] = str) -> Iterator[tuple[int, Any]]:
+        """Hand out the first tasks now; return ``(index, fn(args[index]))`` pairs as each finishes.
+
+        Tasks start in the order given.  ``fn`` must be a module-level function (it is pickled).
+        An exception in a task is raised by the iterator; a worker that dies raises
+        :class:`DrafterError` naming ``label(args[index])``.
+        """
+        todo = list(enumerate(args))[::-1]
+        busy: dict[Connection, int] = {}
+
+        def hand_out(conn: Connection) -> None:
+            if todo:
+                i, arg = todo.pop()
+                conn.send((fn, arg))
+                busy[conn] = i
+
+        for conn in self._conns:
+            hand_out(conn)
+        return self._results(busy, hand_out, lambda i: label(args[i]))
+
+    def _results(
+        self, busy: dict[Connection, int], hand_out: Callable[[Connection], None], label: Callable[[int], str]
+    ) -> Iterator[tuple[int, Any]]:
+        while busy:
+            for conn in wait(list(busy)):
+                assert isinstance(conn, Connection)
+                i = busy.pop(conn)
+                try:
+                    ok, value = conn.recv()
+                except (EOFError, OSError) as exc:
+                    self.close(terminate=True)
+                    raise DrafterError(f"{label(i)}：分析它的进程意外退出（可能是内存不足）；请用 -j 1 重试，或检查这个文件") from exc
+                if not ok:
+                    self.close(terminate=True)
+                    raise value
+                hand_out(conn)
+                yield i, value
+
+    def close(self, terminate: bool = False) -> None:
+        """Stop the workers: once idle, or at once with ``terminate`` (they write nothing that a
+        kill can leave half done: cache entries are renamed into place whole)."""
+        for conn in self._conns:
+            if not terminate:
+                try:
+                    conn.send(None)
+                except (OSError, ValueError):
+                    pass
+            conn.close()
+        for proc in self._procs:
+            if terminate:
+                proc.terminate()
+            proc.join()
+        self._conns, self._procs = [], []
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, kind: object, *exc: object) -> None:
+        self.close(terminate=kind is not None)
+
+
+__all__ = ["Workers"]
