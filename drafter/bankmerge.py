@@ -16,7 +16,10 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from drafter.model import JsonRows
 
 
 def text_hash(text: str) -> int:
@@ -254,16 +257,12 @@ class PhraseMerge:
         out.sort(key=lambda d: bank_order(d["category"], d["count"], d["text"], d["speaker"]))
         return out
 
-    def result_json(
-        self,
-        sentence_cap: int = 5000,
-        min_pattern_count: int = 2,
-        fetch: Callable[[str, Sequence[int]], list[Any]] | None = None,
-    ) -> bytes:
-        """:meth:`result_rows` as the JSON array the model file holds them in."""
-        import orjson
-
-        return orjson.dumps(self.result_rows(sentence_cap, min_pattern_count, fetch))
+def bank_categories(rows: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """How many rows each category has, in the order the categories first occur."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["category"]] = counts.get(row["category"], 0) + 1
+    return counts
 
 
 class PhraseChild:
@@ -310,9 +309,11 @@ class PhraseChild:
             except OSError:
                 pass  # the process is gone: result_rows merges here
 
-    def result_json(self) -> bytes:
-        """:meth:`PhraseMerge.result_json` of every file added."""
+    def result(self) -> JsonRows:
+        """:meth:`PhraseMerge.result_rows` of every file added, as the JSON the process made of them."""
         import orjson
+
+        from drafter.model import JsonRows
 
         self.close()
         try:
@@ -326,9 +327,10 @@ class PhraseChild:
         if head is None or rows is None:
             merge = PhraseMerge(self._corpus_bytes)
             merge_files(merge, self._fed, self._files)
-            return merge.result_json(self._cap, fetch=self._files.spare)  # repairs here were seen here
+            made = merge.result_rows(self._cap, fetch=self._files.spare)  # repairs here were seen here
+            return JsonRows(orjson.dumps(made), bank_categories(made))
         self.repaired = head["repaired"]
-        return rows
+        return JsonRows(rows, head["categories"])
 
 
 def merge_files(merge: PhraseMerge, names: Iterable[str], files: PhraseFiles) -> None:
@@ -365,9 +367,9 @@ def _merge_beside(conn: Any, files: PhraseFiles, corpus_bytes: int, sentence_cap
             if kind == "end":
                 break
             merge_files(merge, names, files)
-        rows = merge.result_json(sentence_cap, fetch=files.spare)
-        conn.send_bytes(orjson.dumps({"repaired": files.repaired}))
-        conn.send_bytes(rows)
+        rows = merge.result_rows(sentence_cap, fetch=files.spare)
+        conn.send_bytes(orjson.dumps({"repaired": files.repaired, "categories": bank_categories(rows)}))
+        conn.send_bytes(orjson.dumps(rows))
     except Exception:  # noqa: BLE001 - the mining process sees the pipe close and merges itself
         pass
     finally:

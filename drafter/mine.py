@@ -41,7 +41,6 @@ from drafter.model import (
     ANALYSIS_VERSION,
     SCHEMA,
     ArticleInfo,
-    JsonRows,
     Model,
     cache_root,
     load_cached,
@@ -138,7 +137,7 @@ def analyse_article(article: Any, article_id: str, terms: Sequence[str]) -> dict
     from drafter.outline import outline
     from drafter.phrases import article_rows
     from drafter.segment import cut, tag
-    from drafter.series import series_from_headings
+    from drafter.series import series_from_headings, settled
     from drafter.themes import article_terms
 
     headings = outline(article)
@@ -146,7 +145,7 @@ def analyse_article(article: Any, article_id: str, terms: Sequence[str]) -> dict
     for group in sibling_groups(headings):
         texts = [h.text for h in group]
         sources = [article.source(h.paragraph - 1) for h in group]
-        series.extend(s.to_dict() for s in series_from_headings(texts, sources))
+        series.extend({**s.to_dict(), "settled": settled(s)} for s in series_from_headings(texts, sources))
     tagged = [tag(p) for p in article.paragraphs]
     first = itemgetter(0)
     words = [list(map(first, pairs)) for pairs in tagged]
@@ -193,7 +192,7 @@ def analyse_file(path: Path, name: str, terms: Sequence[str]) -> dict[str, Any]:
     }
 
 
-LAYOUT = 8
+LAYOUT = 9
 """Bump when the layout of a cache entry (:func:`store`) changes (caches are redone)."""
 
 
@@ -518,9 +517,9 @@ class Reduction:
         # Series are merged as they come, labelled with their article's id: the themes are only
         # known at the end, and merging unions labels, so each merged series' article ids are
         # turned into the union of those articles' themes then (finish).
-        from drafter.series import Series, SeriesMerge
+        from drafter.series import SeriesMerge
 
-        self.series, self._series_of = SeriesMerge(), Series.from_dict
+        self.series = SeriesMerge()
         # Phrase rows come inside the summaries, or from the cache's phrase files (``files``, see
         # add_phrase_files); those are merged here or, ``beside``, by a process of their own.
         self.files = files
@@ -559,7 +558,7 @@ class Reduction:
             self.seeds.update(found)
             self.titles[aid] = info["title"]
             if self.hold_series:
-                self.series.add(self._series_of(d, themes=(aid,)) for d in a["series"])
+                self.series.add_rows(a["series"], (aid,))
             if "phrases" in a:  # (not when a PhraseChild reads them)
                 self._add_phrases(a["phrases"])
         self.per_file[(str(summary.get("file", "")), len(self.per_file))] = (infos, shapes)
@@ -598,8 +597,12 @@ class Reduction:
         def labelled(aid: str, items: list[dict[str, Any]]) -> list[Series]:
             return [Series.from_dict(s, themes=tuple(index.themes_of(aid))) for s in items]
 
-        if self.hold_series:
-            merged = self.series.result()
+        series_rows: list[dict[str, Any]]
+        if self.hold_series and not self.large:
+            series_rows = self._labelled(self.series.result_rows(), index)
+        elif self.hold_series:
+            merged = merge_series(_cap_series(self.series.result(), SERIES_UNIT_CAP))
+            series_rows = self._labelled([(s.to_dict(), set(s.themes)) for s in merged], index)
         else:
             assert self.again is not None
             frequent = self._frequent_keys()
@@ -613,10 +616,11 @@ class Reduction:
                     if n % _SERIES_BATCH == 0:
                         merged, batch = _cap_series(merge_series(merged + batch), SERIES_UNIT_CAP), []
             merged = merge_series(merged + batch)
-        if self.large:
-            merged = merge_series(_cap_series(merged, SERIES_UNIT_CAP))
+            if self.large:
+                merged = merge_series(_cap_series(merged, SERIES_UNIT_CAP))
+            series_rows = [s.to_dict() for s in merged]
         if isinstance(self.phrases, PhraseChild):
-            phrase_rows: Sequence[dict[str, Any]] = JsonRows(self.phrases.result_json())
+            phrase_rows: Sequence[dict[str, Any]] = self.phrases.result()
             self.repaired_beside = self.phrases.repaired
         else:
             fetch = None if self.files is None else self.files.spare
@@ -628,7 +632,7 @@ class Reduction:
             inputs=self.inputs,
             articles=tuple(info for f in files for info in self.per_file[f][0]),
             shapes=_merge_shapes(shape for f in files for shape in self.per_file[f][1]),
-            series_rows=tuple(self._series_rows(merged, index) if self.hold_series else (s.to_dict() for s in merged)),
+            series_rows=tuple(series_rows),
             phrase_rows=phrase_rows,
             themes=index.to_dict(),
         )
@@ -637,21 +641,21 @@ class Reduction:
         """Merge what has been added so far (while waiting for more): :meth:`finish` then redoes
         only what later files change."""
         if self.hold_series:
-            self.series.result()
+            self.series.settle()
 
     @staticmethod
-    def _series_rows(merged: list[Series], index: Any) -> Iterator[dict[str, Any]]:
-        """Series labelled with article ids (see ``series`` in ``__init__``) as rows with their themes."""
+    def _labelled(rows: list[tuple[dict[str, Any], set[str]]], index: Any) -> list[dict[str, Any]]:
+        """Series rows with the article ids they were labelled with (see ``series`` in
+        ``__init__``) turned into those articles' themes."""
         themes_of: dict[str, list[str]] = {}
-        for s in merged:
-            row = s.to_dict()
+        for row, aids in rows:
             found: set[str] = set()
-            for aid in s.themes:
+            for aid in aids:
                 if aid not in themes_of:
                     themes_of[aid] = index.themes_of(aid)
                 found.update(themes_of[aid])
             row["themes"] = sorted(found)
-            yield row
+        return [row for row, _aids in rows]
 
     def _frequent_keys(self) -> set[int]:
         """Hashes of the phrase keys (other than 句子) whose counts add up to the merge's threshold.
@@ -818,10 +822,10 @@ def mine(
         def feed(name: str) -> None:
             # merged as soon as it is analysed, while the pool works on the other files
             fed.add(name)
+            if phrase_files is not None and name in pending:
+                reduction.add_phrase_files([name])  # first: the phrase process waits for it
             for data in _summaries(root, {name: keys[name]}, repair, with_phrases=phrase_files is None):
                 reduction.add(data)
-            if phrase_files is not None and name in pending:
-                reduction.add_phrase_files([name])
 
         errors.update(_run_map(todo, terms, root, keys, progress, engine, scheduler, feed, cached, workers, reduction.settle))
         if workers is not None:
@@ -995,16 +999,24 @@ def _run_map(
                 bar(1)
         else:
             results = workers.map(_map_one, tasks, label=itemgetter(1))
-            for name in idle:  # merged while the workers analyse
-                done(name)
-            settle()
-            for i, err in results:
+
+            def finished(i: int, err: str) -> None:
                 name = tasks[i][1]
                 _analysed(name)
                 if err:
                     errors[name] = err
                 done(name)
                 bar(1)
+
+            # the files analysed before are merged while the workers analyse; a file a worker has
+            # finished is merged at once, so what waits on it (the phrase process) can go on
+            for name in idle:
+                done(name)
+                for i, err in results.ready():
+                    finished(i, err)
+            settle()
+            for i, err in results:
+                finished(i, err)
     finally:
         bar(0, done=True)
     return errors

@@ -82,10 +82,12 @@ class JsonRows(Sequence[dict[str, Any]]):
     rows only to write them again.  Compares equal to the same rows in any sequence.
     """
 
-    __slots__ = ("raw", "_rows")
+    __slots__ = ("raw", "categories", "_rows")
 
-    def __init__(self, raw: bytes) -> None:
+    def __init__(self, raw: bytes, categories: dict[str, int] | None = None) -> None:
         self.raw = raw
+        self.categories = categories
+        """How many rows each category has, if the maker counted them (see :meth:`Model.bank_counts`)."""
         self._rows: tuple[dict[str, Any], ...] | None = None
 
     @property
@@ -202,33 +204,14 @@ class Model:
         }
 
     def bank_counts(self) -> dict[str, int]:
-        """How many bank entries each category has, in bank order (without parsing rows kept as JSON)."""
-        from drafter.bankorder import CATEGORIES
+        """How many bank entries each category has, in bank order (rows kept as :class:`JsonRows`
+        with their counts are not parsed for it)."""
+        from drafter.bankmerge import bank_categories
 
         rows = self.phrase_rows
-        if isinstance(rows, JsonRows) and rows._rows is None:
-            # every row starts with its category, and a quote inside a text is escaped, so this
-            # marker occurs once per row and nowhere else
-            marks = {c: rows.raw.count(b'{"category":"' + c.encode("utf-8") + b'"') for c in CATEGORIES}
-            if sum(marks.values()) == rows.raw.count(b'{"category":"'):
-                return {c: n for c, n in marks.items() if n}
-        counts: dict[str, int] = {}
-        for row in rows:
-            counts[row["category"]] = counts.get(row["category"], 0) + 1
-        return counts
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Model:
-        return cls(
-            schema=int(d["schema"]),
-            corpus=d["corpus"],
-            inputs=d["inputs"],
-            articles=tuple(ArticleInfo.from_dict(a) for a in d["articles"]),
-            shapes=d.get("shapes", {}),
-            series_rows=tuple(d.get("series", [])),
-            phrase_rows=tuple(d.get("phrases", [])),
-            themes=d.get("themes", {}),
-        )
+        if isinstance(rows, JsonRows) and rows.categories is not None and rows._rows is None:
+            return dict(rows.categories)
+        return bank_categories(rows)
 
     def article(self, article_id: str) -> ArticleInfo | None:
         for a in self.articles:

@@ -57,7 +57,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import accumulate, combinations
 from operator import sub
@@ -74,6 +74,7 @@ __all__ = [
     "is_parallel",
     "merge_series",
     "SeriesMerge",
+    "settled",
     "normalize",
     "rhythm",
     "series_from_headings",
@@ -959,36 +960,104 @@ class SeriesMerge:
 
     Re-mining after one file changed merges the series of every other file while that file is
     being analysed; the changed file's series then rebuild only the few merged series they touch.
+    Series stored as rows (:meth:`add_rows`) that are :func:`settled` and alone under their
+    skeleton (most of them) are passed through without being taken apart and rebuilt.
     """
 
     def __init__(self) -> None:
-        # merge key -> [first series seen, units by key, themes, the merged series or None]
-        self._groups: dict[tuple[str, ...], list[Any]] = {}
+        self._groups: dict[tuple[str, ...], _Group] = {}
 
     def add(self, items: Iterable[Series]) -> None:
-        groups = self._groups
         for s in items:
-            group = groups.get(_merge_key(s))
-            if group is None:
-                group = groups[_merge_key(s)] = [s, {}, set(), None]
-            units, themes = group[1], group[2]
-            before = len(units), len(themes)
-            for unit in _units(s):
-                units.setdefault(unit.key, unit)
-            themes.update(s.themes)
-            if (len(units), len(themes)) != before:
-                group[3] = None
+            self._group(_merge_key(s)).take(s)
+
+    def add_rows(self, rows: Iterable[Mapping[str, Any]], themes: tuple[str, ...]) -> None:
+        """Series as :meth:`Series.to_dict` rows (with ``settled`` when :func:`settled` said so),
+        with ``themes`` instead of their own."""
+        for row in rows:
+            key = (row["skeleton"],) if float(row.get("coverage", 0.0)) > 0 else (row["skeleton"], row.get("rhythm", ""))
+            group = self._group(key)
+            if group.empty and row.get("settled"):
+                group.row = row
+                group.themes.update(themes)
+            else:
+                group.take(Series.from_dict(row, themes=themes))
+
+    def _group(self, key: tuple[str, ...]) -> _Group:
+        group = self._groups.get(key)
+        if group is None:
+            group = self._groups[key] = _Group()
+        return group
+
+    def settle(self) -> None:
+        """Rebuild now the merged series the batches so far changed (:meth:`result` then has less to do)."""
+        for group in self._groups.values():
+            if group.row is None and group.built is None:
+                group.series()
 
     def result(self) -> list[Series]:
         """The merged series so far, in :func:`merge_series`'s order."""
-        out = []
-        for group in self._groups.values():
-            if group[3] is None:
-                units = group[1]
-                group[3] = _rebuild(group[0], [units[k] for k in sorted(units)], group[2])
-            out.append(group[3])
+        out = [group.series() for group in self._groups.values()]
         out.sort(key=lambda s: (-len(s.members), -s.coverage, s.skeleton, s.rhythm, s.sources))
         return out
+
+    def result_rows(self) -> list[tuple[dict[str, Any], set[str]]]:
+        """:meth:`result` as ``(row, themes)`` pairs, the rows without their themes (set them from
+        the second item); a series passed through is never made an object."""
+        out = []
+        for group in self._groups.values():
+            if group.row is not None:
+                out.append(({k: v for k, v in group.row.items() if k != "settled"}, group.themes))
+            else:
+                out.append((group.series().to_dict(), group.themes))
+        out.sort(key=lambda rt: (-len(rt[0]["members"]), -rt[0]["coverage"], rt[0]["skeleton"], rt[0]["rhythm"], tuple(rt[0]["sources"])))
+        return out
+
+
+class _Group:
+    """The series of one merge key: a lone settled row as it came, or the units of its series."""
+
+    __slots__ = ("row", "first", "units", "themes", "built")
+
+    def __init__(self) -> None:
+        self.row: Mapping[str, Any] | None = None
+        self.first: Series | None = None
+        self.units: dict[tuple[Any, ...], _Unit] = {}
+        self.themes: set[str] = set()
+        self.built: Series | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.row is None and self.first is None
+
+    def take(self, s: Series) -> None:
+        if self.row is not None:  # no longer alone: the row is taken apart like the rest
+            row, self.row = self.row, None
+            self.take(Series.from_dict(row, themes=tuple(sorted(self.themes))))
+        if self.first is None:
+            self.first = s
+        before = len(self.units), len(self.themes)
+        for unit in _units(s):
+            self.units.setdefault(unit.key, unit)
+        self.themes.update(s.themes)
+        if (len(self.units), len(self.themes)) != before:
+            self.built = None
+
+    def series(self) -> Series:
+        if self.row is not None:
+            return Series.from_dict(self.row, themes=tuple(sorted(self.themes)))
+        if self.built is None:
+            assert self.first is not None
+            self.built = _rebuild(self.first, [self.units[k] for k in sorted(self.units)], self.themes)
+        return self.built
+
+
+def settled(s: Series) -> bool:
+    """Whether merging ``s`` with nothing else gives it back (true of a series as
+    :func:`series_from_headings` makes it, unless an example repeats): then a merge may pass it
+    through untouched when nothing else shares its skeleton."""
+    merged = merge_series([replace(s, themes=())])
+    return len(merged) == 1 and merged[0].to_dict() == replace(s, themes=()).to_dict()
 
 
 def _rebuild(like: Series, units: list[_Unit], themes: set[str]) -> Series:

@@ -258,4 +258,12 @@ def _related(terms: set[str]) -> Callable[[str], bool]:
         return lambda _word: False
     joined = "\0".join(sorted(terms))
     inside = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len))).search
-    return lambda word: ("\0" not in word and word in joined) or inside(word) is not None
+
+    def related(word: str) -> bool:
+        if inside(word) is not None:
+            return True
+        if "\0" in word:  # could span two joined terms: test them one by one
+            return any(word in t for t in terms)
+        return word in joined
+
+    return related

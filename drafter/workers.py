@@ -64,43 +64,15 @@ class Workers:
     def size(self) -> int:
         return len(self._procs)
 
-    def map(self, fn: Callable[[Any], Any], args: Sequence[Any], label: Callable[[Any], str] = str) -> Iterator[tuple[int, Any]]:
-        """Hand out the first tasks now; return ``(index, fn(args[index]))`` pairs as each finishes.
+    def map(self, fn: Callable[[Any], Any], args: Sequence[Any], label: Callable[[Any], str] = str) -> Results:
+        """Hand out the first tasks now; the :class:`Results` give ``(index, fn(args[index]))``
+        pairs as tasks finish.
 
         Tasks start in the order given.  ``fn`` must be a module-level function (it is pickled).
-        An exception in a task is raised by the iterator; a worker that dies raises
+        An exception in a task is raised where its result is taken; a worker that dies raises
         :class:`DrafterError` naming ``label(args[index])``.
         """
-        todo = list(enumerate(args))[::-1]
-        busy: dict[Connection, int] = {}
-
-        def hand_out(conn: Connection) -> None:
-            if todo:
-                i, arg = todo.pop()
-                conn.send((fn, arg))
-                busy[conn] = i
-
-        for conn in self._conns:
-            hand_out(conn)
-        return self._results(busy, hand_out, lambda i: label(args[i]))
-
-    def _results(
-        self, busy: dict[Connection, int], hand_out: Callable[[Connection], None], label: Callable[[int], str]
-    ) -> Iterator[tuple[int, Any]]:
-        while busy:
-            for conn in wait(list(busy)):
-                assert isinstance(conn, Connection)
-                i = busy.pop(conn)
-                try:
-                    ok, value = conn.recv()
-                except (EOFError, OSError) as exc:
-                    self.close(terminate=True)
-                    raise DrafterError(f"{label(i)}：分析它的进程意外退出（可能是内存不足）；请用 -j 1 重试，或检查这个文件") from exc
-                if not ok:
-                    self.close(terminate=True)
-                    raise value
-                hand_out(conn)
-                yield i, value
+        return Results(self, fn, args, label)
 
     def close(self, terminate: bool = False) -> None:
         """Stop the workers: once idle, or at once with ``terminate`` (they write nothing that a
@@ -125,4 +97,53 @@ class Workers:
         self.close(terminate=kind is not None)
 
 
-__all__ = ["Workers"]
+class Results:
+    """What a :meth:`Workers.map` gives back: iterate to wait for every result, or take the ones
+    already in (:meth:`ready`) between other work."""
+
+    def __init__(self, workers: Workers, fn: Callable[[Any], Any], args: Sequence[Any], label: Callable[[Any], str]) -> None:
+        self._workers, self._fn, self._args, self._label = workers, fn, args, label
+        self._todo = list(enumerate(args))[::-1]
+        self._busy: dict[Connection, int] = {}
+        for conn in workers._conns:
+            self._hand_out(conn)
+        self._iter = self._wait_all()
+
+    def _hand_out(self, conn: Connection) -> None:
+        if self._todo:
+            i, arg = self._todo.pop()
+            conn.send((self._fn, arg))
+            self._busy[conn] = i
+
+    def _take(self, conns: list[Any]) -> Iterator[tuple[int, Any]]:
+        for conn in conns:
+            i = self._busy.pop(conn)
+            try:
+                ok, value = conn.recv()
+            except (EOFError, OSError) as exc:
+                self._workers.close(terminate=True)
+                raise DrafterError(
+                    f"{self._label(self._args[i])}：分析它的进程意外退出（可能是内存不足）；请用 -j 1 重试，或检查这个文件"
+                ) from exc
+            if not ok:
+                self._workers.close(terminate=True)
+                raise value
+            self._hand_out(conn)
+            yield i, value
+
+    def _wait_all(self) -> Iterator[tuple[int, Any]]:
+        while self._busy:
+            yield from self._take(wait(list(self._busy)))
+
+    def ready(self) -> list[tuple[int, Any]]:
+        """The results in now, without waiting (their workers get their next tasks)."""
+        return list(self._take(wait(list(self._busy), timeout=0))) if self._busy else []
+
+    def __iter__(self) -> Iterator[tuple[int, Any]]:
+        return self
+
+    def __next__(self) -> tuple[int, Any]:
+        return next(self._iter)
+
+
+__all__ = ["Results", "Workers"]
