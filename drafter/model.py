@@ -213,6 +213,19 @@ class Model:
             return dict(rows.categories)
         return bank_categories(rows)
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Model:
+        return cls(
+            schema=int(d["schema"]),
+            corpus=d["corpus"],
+            inputs=d["inputs"],
+            articles=tuple(ArticleInfo.from_dict(a) for a in d["articles"]),
+            shapes=d.get("shapes", {}),
+            series_rows=tuple(d.get("series", [])),
+            phrase_rows=tuple(d.get("phrases", [])),
+            themes=d.get("themes", {}),
+        )
+
     def article(self, article_id: str) -> ArticleInfo | None:
         for a in self.articles:
             if a.id == article_id:
