@@ -50,6 +50,7 @@ from drafter.model import (
 
 if TYPE_CHECKING:
     from drafter.series import Series
+    from drafter.termsnap import TermSnapshot
     from drafter.workers import Workers
 
 Warn = Callable[[str], None]
@@ -269,6 +270,9 @@ def analysis_key(stamp: FileStamp, terms_key: str) -> str:
 
 # The first lines of a file's cache entry (see store); the spare rows follow, then the text part.
 _SUMMARY, _PHRASES = 0, 1
+
+TERMS_FILE = "terms.json"
+"""Beside the model: every file's word counts as the last mine folded them (drafter.termsnap)."""
 
 
 MapHook = Callable[[str], None]
@@ -503,6 +507,7 @@ class Reduction:
         again: Callable[[], Iterable[dict[str, Any]]] | None = None,
         files: PhraseFiles | None = None,
         beside: bool = False,
+        snapshot: TermSnapshot | None = None,
     ) -> None:
         from drafter.termtable import TermTable
 
@@ -512,6 +517,10 @@ class Reduction:
         self.hold_series = not (self.large and again is not None)
         self.per_file: dict[tuple[str, int], tuple[list[ArticleInfo], list[tuple[str, dict[str, Any]]]]] = {}
         self.table = TermTable()
+        # the word counts of files the last mine folded, as ids into its word list (not above
+        # EXACT_BYTES, where counts are cut); made again at the end for the next mine
+        self.snapshot = snapshot if snapshot is not None and not self.large and self.table.seed(snapshot.words) else None
+        self.snapshot_out: dict[str, Any] | None = None
         self.titles: dict[str, str] = {}
         self.seeds: set[str] = set()
         # Series are merged as they come, labelled with their article's id: the themes are only
@@ -541,20 +550,26 @@ class Reduction:
         summary = _as_summary(data)
         infos: list[ArticleInfo] = []
         shapes: list[tuple[str, dict[str, Any]]] = []
-        for a in summary.get("articles", []):
+        articles = summary.get("articles", [])
+        known = self.snapshot.columns(self.keys.get(str(summary.get("file", "")), ""), len(articles)) if self.snapshot else None
+        for k, a in enumerate(articles):
             info = a["info"]
             aid = a["id"]
             infos.append(ArticleInfo.from_dict({**info, "analysis": self.keys.get(info["file"], "")}))
             shapes.append((info["genre"], a["shape"]))
             terms = a["terms"]
-            words, counts = _word_columns(terms)
             found = {str(t): int(c) for t, c in terms.get("seed_counts", {}).items()}
-            if self.large:
-                # one-off words of an article barely move its scores and never enter the postings,
-                # but they are most of the entries: dropping them keeps a gigabyte's counts in memory
-                kept = [k for k, c in enumerate(counts) if c >= 2]
-                words, counts = [sys.intern(words[k]) for k in kept], [counts[k] for k in kept]
-            self.table.add_columns(aid, words, counts, terms["chars"], terms["tokens"], found, str(terms.get("seed_key", "")))
+            seed_key = str(terms.get("seed_key", ""))
+            if known is not None:
+                self.table.add_ids(aid, *known[k], terms["chars"], terms["tokens"], found, seed_key)
+            else:
+                words, counts = _word_columns(terms)
+                if self.large:
+                    # one-off words of an article barely move its scores and never enter the postings,
+                    # but they are most of the entries: dropping them keeps a gigabyte's counts in memory
+                    kept = [k for k, c in enumerate(counts) if c >= 2]
+                    words, counts = [sys.intern(words[k]) for k in kept], [counts[k] for k in kept]
+                self.table.add_columns(aid, words, counts, terms["chars"], terms["tokens"], found, seed_key)
             self.seeds.update(found)
             self.titles[aid] = info["title"]
             if self.hold_series:
@@ -590,6 +605,15 @@ class Reduction:
         if isinstance(self.phrases, PhraseChild):
             self.phrases.close()
         index = build_themes(self.table, self.titles, self.lexicons)
+        if not self.large:
+            from drafter.termsnap import snapshot_of
+
+            by_key: dict[str, list[str]] = {}
+            for infos, _shapes in self.per_file.values():
+                for info in infos:
+                    if info.file in self.keys:
+                        by_key.setdefault(self.keys[info.file], []).append(info.id)
+            self.snapshot_out = snapshot_of(self.table, by_key)
         del self.table
         if self.large:
             index = _cap_postings(index, self.seeds, self.corpus_bytes)
@@ -759,7 +783,9 @@ def mine(
     ``engine`` is ``"local"`` (one process or a process pool of ``jobs``) or ``"dask"`` (the map
     step on a Dask cluster at ``scheduler``, or an in-process one); the model is the same bytes.
     """
+    from drafter import termsnap
     from drafter.atomic import file_lock
+    from drafter.termsnap import TermSnapshot
     from drafter.themes import lexicon_terms, terms_key
 
     corpus = Path(corpus)
@@ -810,8 +836,17 @@ def mine(
                 lambda name: _phrase_file(root, keys[name]), lambda name, lines: _spare_rows(root, keys[name], lines), repair
             )
         beside = PhraseChild.usable() and (jobs or os.cpu_count() or 1) > 1
+        snapshot = TermSnapshot.load(root / TERMS_FILE) if size <= EXACT_BYTES and len(todo) < len(stamps) else None
         reduction = Reduction(
-            corpus.resolve(), _inputs(stamps, tkey), lexicons, keys, size, lambda: _summaries(root, keys, repair), phrase_files, beside
+            corpus.resolve(),
+            _inputs(stamps, tkey),
+            lexicons,
+            keys,
+            size,
+            lambda: _summaries(root, keys, repair),
+            phrase_files,
+            beside,
+            snapshot,
         )
         fed: set[str] = set()
         pending = {s.name for s in todo}
@@ -842,6 +877,8 @@ def mine(
         if not model.articles:
             raise DrafterError(f"{corpus}：没有可读的文本（.txt .md .docx .pdf 都是空的或无法读取），请检查文件夹")
         save(model, corpus)
+        if reduction.snapshot_out is not None:
+            termsnap.save(root / TERMS_FILE, reduction.snapshot_out)
         return model
 
 

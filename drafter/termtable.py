@@ -94,6 +94,41 @@ class TermTable:
             seed_key,
         )
 
+    def seed(self, words: Sequence[str]) -> bool:
+        """Number ``words`` 0, 1, … before anything is added: the ids :meth:`add_ids` takes.
+        False (and nothing done) if the table is not empty or a word repeats."""
+        if self._built or self._pending or self._words:
+            return False
+        index = {w: i for i, w in enumerate(words)}
+        if len(index) != len(words):
+            return False
+        self._words = index
+        return True
+
+    def add_ids(
+        self,
+        aid: str,
+        ids: Any,
+        counts: Any,
+        chars: int,
+        tokens: int,
+        seed_counts: Mapping[str, int] | None = None,
+        seed_key: str = "",
+    ) -> None:
+        """:meth:`add_columns` with the words given as ids into the words of :meth:`seed`."""
+        if self._built:
+            raise RuntimeError("TermTable.add after the table was read")
+        if len(ids) != len(counts):
+            raise ValueError(f"{aid}: {len(ids)} words but {len(counts)} counts")
+        self._pending[aid] = _Article(
+            np.asarray(ids, dtype=np.int32),
+            np.asarray(counts, dtype=np.int64),
+            int(chars),
+            int(tokens),
+            dict(seed_counts or {}),
+            seed_key,
+        )
+
     @classmethod
     def of(cls, stats: Mapping[str, Any]) -> TermTable:
         """A table of :class:`~drafter.themes.TermStats` by article id."""
