@@ -300,9 +300,10 @@ def store(root: Path, key: str, texts: dict[str, Any], summary: dict[str, Any]) 
     rows (what the phrase merge reads, by another process when several run), then the spare rows,
     one per line: 句子 and pattern 四字格 seen once in their article, ordered by bank pool and by
     the hash of their text, with only the hashes on line 2 (and the hashes of the file's other 句子
-    and 四字格 rows); the last line is the text part (what drafting reads).  Each reader parses only its own lines: the banks keep a few hundred 句子 per
-    pool and no pattern 四字格 seen once in the corpus, so the hashes tell the reduce which few
-    spare lines to read (:meth:`PhraseMerge.add_spare`).  One file rather than one per part,
+    and 四字格 rows); the last line is the text part (what drafting reads).  Each reader parses
+    only its own lines: the banks keep a few hundred 句子 per pool and no pattern 四字格 seen once
+    in the corpus, so the hashes tell the reduce which few spare lines to read
+    (:meth:`PhraseMerge.add_spare`).  One file rather than one per part,
     because creating files is a good part of what writing costs here.  Cache entries are
     rebuildable, so they are atomic but not fsynced.
     """
@@ -508,6 +509,7 @@ class Reduction:
         files: PhraseFiles | None = None,
         beside: bool = False,
         snapshot: TermSnapshot | None = None,
+        snapshot_to: Path | None = None,
     ) -> None:
         from drafter.termtable import TermTable
 
@@ -518,9 +520,9 @@ class Reduction:
         self.per_file: dict[tuple[str, int], tuple[list[ArticleInfo], list[tuple[str, dict[str, Any]]]]] = {}
         self.table = TermTable()
         # the word counts of files the last mine folded, as ids into its word list (not above
-        # EXACT_BYTES, where counts are cut); made again at the end for the next mine
+        # EXACT_BYTES, where counts are cut); written again to ``snapshot_to`` for the next mine
         self.snapshot = snapshot if snapshot is not None and not self.large and self.table.seed(snapshot.words) else None
-        self.snapshot_out: dict[str, Any] | None = None
+        self.snapshot_to = snapshot_to
         self.titles: dict[str, str] = {}
         self.seeds: set[str] = set()
         # Series are merged as they come, labelled with their article's id: the themes are only
@@ -605,15 +607,16 @@ class Reduction:
         if isinstance(self.phrases, PhraseChild):
             self.phrases.close()
         index = build_themes(self.table, self.titles, self.lexicons)
-        if not self.large:
-            from drafter.termsnap import snapshot_of
+        if self.snapshot_to is not None and not self.large:
+            # (while the phrase process finishes its part)
+            from drafter import termsnap
 
             by_key: dict[str, list[str]] = {}
             for infos, _shapes in self.per_file.values():
                 for info in infos:
                     if info.file in self.keys:
                         by_key.setdefault(self.keys[info.file], []).append(info.id)
-            self.snapshot_out = snapshot_of(self.table, by_key)
+            termsnap.save(self.snapshot_to, termsnap.snapshot_of(self.table, by_key))
         del self.table
         if self.large:
             index = _cap_postings(index, self.seeds, self.corpus_bytes)
@@ -783,7 +786,6 @@ def mine(
     ``engine`` is ``"local"`` (one process or a process pool of ``jobs``) or ``"dask"`` (the map
     step on a Dask cluster at ``scheduler``, or an in-process one); the model is the same bytes.
     """
-    from drafter import termsnap
     from drafter.atomic import file_lock
     from drafter.termsnap import TermSnapshot
     from drafter.themes import lexicon_terms, terms_key
@@ -847,6 +849,7 @@ def mine(
             phrase_files,
             beside,
             snapshot,
+            root / TERMS_FILE,
         )
         fed: set[str] = set()
         pending = {s.name for s in todo}
@@ -877,8 +880,6 @@ def mine(
         if not model.articles:
             raise DrafterError(f"{corpus}：没有可读的文本（.txt .md .docx .pdf 都是空的或无法读取），请检查文件夹")
         save(model, corpus)
-        if reduction.snapshot_out is not None:
-            termsnap.save(root / TERMS_FILE, reduction.snapshot_out)
         return model
 
 

@@ -54,12 +54,14 @@ class TermSnapshot:
         entry = self.files.get(key)
         if not (isinstance(entry, list) and len(entry) == 3 and isinstance(entry[0], list) and len(entry[0]) == articles):
             return None
+        sizes = entry[0]
+        if not all(type(n) is int and n >= 0 for n in sizes):
+            return None
         try:
             ids = np.frombuffer(base64.b64decode(entry[1]), dtype="<i4")
             counts = np.frombuffer(base64.b64decode(entry[2]), dtype="<i4")
         except (ValueError, TypeError):
             return None
-        sizes = entry[0]
         if len(ids) != len(counts) or sum(sizes) != len(ids) or (len(ids) and not 0 <= int(ids.min()) <= int(ids.max()) < len(self.words)):
             return None
         bounds = np.cumsum([0, *sizes]).tolist()
