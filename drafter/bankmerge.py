@@ -309,6 +309,14 @@ class PhraseChild:
             except OSError:
                 pass  # the process is gone: result_rows merges here
 
+    def wait(self) -> None:
+        """Wait for the process to end: it does once its result is taken (:meth:`result`); before
+        that (mining stopped by an error) it is ended, as nothing will read what it would send."""
+        if not self._conn.closed:
+            self._conn.close()
+            self._proc.terminate()
+        self._proc.join()
+
     def result(self) -> JsonRows:
         """:meth:`PhraseMerge.result_rows` of every file added, as the JSON the process made of them."""
         import orjson
@@ -323,8 +331,8 @@ class PhraseChild:
             head = rows = None
         finally:
             self._conn.close()
-            self._proc.join()
         if head is None or rows is None:
+            self._proc.join()
             merge = PhraseMerge(self._corpus_bytes)
             merge_files(merge, self._fed, self._files)
             made = merge.result_rows(self._cap, fetch=self._files.spare)  # repairs here were seen here

@@ -169,7 +169,7 @@ def mine(corpus: Path | None, jobs: int | None, force: bool, engine: str, schedu
 
     folder = corpus or default_corpus()
     start = time.perf_counter()
-    model = _leave_for_exit(run(folder, jobs=jobs, progress=True, warn=warn, force=force, engine=engine, scheduler=scheduler))
+    model = _leave_for_exit(run(folder, jobs=jobs, progress=True, warn=warn, force=force, engine=engine, scheduler=scheduler, eager=True))
     seconds = time.perf_counter() - start
     # counted from the stored rows: making an object of every entry would cost more than a re-mine
     cats = model.bank_counts()

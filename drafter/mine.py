@@ -539,6 +539,8 @@ class Reduction:
         )
         self.repaired_beside: list[str] = []
         """Files the phrase process found unreadable and analysed again (this process never saw it)."""
+        self.beside: PhraseChild | None = None
+        """The phrase process once it has given its result, until :meth:`wait`."""
         # On a large corpus the second pass also merges the phrases, keeping only the entries whose
         # key reaches the count threshold; the first pass just counts keys, by 64-bit hash, in
         # arrays.  Most 四字格 candidates of a gigabyte are seen once, and holding them all until
@@ -649,6 +651,7 @@ class Reduction:
         if isinstance(self.phrases, PhraseChild):
             phrase_rows: Sequence[dict[str, Any]] = self.phrases.result()
             self.repaired_beside = self.phrases.repaired
+            self.beside = self.phrases
         else:
             fetch = None if self.files is None else self.files.spare
             phrase_rows = tuple(self.phrases.result_rows(SENTENCE_CAP, fetch=fetch))
@@ -663,6 +666,13 @@ class Reduction:
             phrase_rows=phrase_rows,
             themes=index.to_dict(),
         )
+
+    def wait(self) -> None:
+        """Wait for the processes this reduction started to end (after :meth:`finish`, when
+        nothing waits on it any more: a process takes a while to end)."""
+        for child in (self.beside, getattr(self, "phrases", None)):
+            if isinstance(child, PhraseChild):
+                child.wait()
 
     def settle(self) -> None:
         """Merge what has been added so far (while waiting for more): :meth:`finish` then redoes
@@ -780,17 +790,42 @@ def mine(
     force: bool = False,
     engine: str = "local",
     scheduler: str | None = None,
+    eager: bool = False,
 ) -> Model:
     """Mine ``corpus`` (re-analysing only files whose content changed) and cache the model.
 
     ``engine`` is ``"local"`` (one process or a process pool of ``jobs``) or ``"dask"`` (the map
     step on a Dask cluster at ``scheduler``, or an in-process one); the model is the same bytes.
+    ``eager`` starts a worker loading the segmenter before anything is known (it is stopped if
+    nothing changed): for ``drafter mine``, which a writer runs because something did.
     """
+    early = None
+    if eager and engine == "local" and (jobs or os.cpu_count() or 1) > 1:
+        from drafter.workers import Workers
+
+        early = Workers(1, _warm)
+    try:
+        return _mine(Path(corpus), jobs, progress, warn, force, engine, scheduler, early)
+    finally:
+        if early is not None:
+            early.close(terminate=True)
+
+
+def _mine(
+    corpus: Path,
+    jobs: int | None,
+    progress: bool,
+    warn: Warn | None,
+    force: bool,
+    engine: str,
+    scheduler: str | None,
+    early: Workers | None,
+) -> Model:
+    """:func:`mine`, with a worker perhaps already started (``early``)."""
     from drafter.atomic import file_lock
     from drafter.termsnap import TermSnapshot
     from drafter.themes import lexicon_terms, terms_key
 
-    corpus = Path(corpus)
     if not corpus.exists():
         raise DrafterError(f"{corpus}：语料文件夹不存在，请用 --corpus 指定一个存在的文件夹")
     root = cache_root(corpus)
@@ -814,7 +849,7 @@ def mine(
         files.mkdir(exist_ok=True)
         todo = [s for s in stamps if force or not (files / keys[s.name]).is_file()]
         # the workers start loading the segmenter now, while this process gets the merge ready
-        workers = _workers(jobs, len(todo), len(todo) < len(stamps)) if engine == "local" else None
+        workers = _workers(jobs, len(todo), len(todo) < len(stamps), early) if engine == "local" else None
         if workers is not None:
             stack.enter_context(workers)
         by_name = {s.name: s for s in stamps}
@@ -865,9 +900,10 @@ def mine(
             for data in _summaries(root, {name: keys[name]}, repair, with_phrases=phrase_files is None):
                 reduction.add(data)
 
+        stack.callback(reduction.wait)
         errors.update(_run_map(todo, terms, root, keys, progress, engine, scheduler, feed, cached, workers, reduction.settle))
         if workers is not None:
-            workers.close()  # idle now
+            workers.close(wait=False)  # idle now; waited for when mining is done
         for name in sorted(set(keys) - fed):
             feed(name)
         model = reduction.finish()
@@ -970,8 +1006,9 @@ def _valid_summary(data: Any) -> bool:
     return _valid_summary_header(data) and isinstance(data.get("articles"), list)
 
 
-def _workers(jobs: int | None, todo: int, idle: bool) -> Workers | None:
-    """The worker processes for ``todo`` analyses, or None to analyse in this process.
+def _workers(jobs: int | None, todo: int, idle: bool, early: Workers | None = None) -> Workers | None:
+    """The worker processes for ``todo`` analyses (``early`` and more), or None to analyse in
+    this process.
 
     With one core asked for, or nothing to overlap with (a single file and no other file's
     analysis to merge meanwhile), this process analyses; otherwise up to ``jobs`` workers do,
@@ -979,7 +1016,12 @@ def _workers(jobs: int | None, todo: int, idle: bool) -> Workers | None:
     """
     wanted = jobs or os.cpu_count() or 1
     if wanted <= 1 or todo == 0 or (todo == 1 and not idle):
+        if early is not None:
+            early.close(terminate=True)
         return None
+    if early is not None:
+        early.grow(min(wanted, todo))
+        return early
     from drafter.workers import Workers
 
     return Workers(min(wanted, todo), _warm)
@@ -1062,9 +1104,11 @@ def _run_map(
 
 def _warm() -> None:
     """Worker start: load the segmenter and the analysis modules once, before the first task."""
+    import drafter.markov  # noqa: F401
     import drafter.outline  # noqa: F401
     import drafter.phrases  # noqa: F401
     import drafter.series  # noqa: F401
+    import drafter.themes  # noqa: F401
     from drafter.segment import cut
 
     cut("预热")

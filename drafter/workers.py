@@ -49,12 +49,18 @@ class Workers:
     """``n`` worker processes, each running ``initializer`` once and then the tasks it is sent."""
 
     def __init__(self, n: int, initializer: Callable[[], None] | None = None) -> None:
-        ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        self._initializer = initializer
         self._procs: list[Any] = []
         self._conns: list[Connection] = []
-        for _ in range(max(1, n)):
+        self._closed: list[Any] = []  # stopped, not yet waited for (see close)
+        self.grow(max(1, n))
+
+    def grow(self, n: int) -> None:
+        """Start workers until there are ``n``."""
+        ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        while len(self._procs) < n:
             ours, theirs = ctx.Pipe()
-            proc = ctx.Process(target=_serve, args=(theirs, initializer), daemon=True)
+            proc = ctx.Process(target=_serve, args=(theirs, self._initializer), daemon=True)
             proc.start()
             theirs.close()
             self._procs.append(proc)
@@ -74,9 +80,11 @@ class Workers:
         """
         return Results(self, fn, args, label)
 
-    def close(self, terminate: bool = False) -> None:
+    def close(self, terminate: bool = False, wait: bool = True) -> None:
         """Stop the workers: once idle, or at once with ``terminate`` (they write nothing that a
-        kill can leave half done: cache entries are renamed into place whole)."""
+        kill can leave half done: cache entries are renamed into place whole).  With ``wait``
+        false they are told to stop but not waited for (a process takes a while to end); a later
+        ``close()`` waits for them."""
         for conn in self._conns:
             if not terminate:
                 try:
@@ -87,8 +95,12 @@ class Workers:
         for proc in self._procs:
             if terminate:
                 proc.terminate()
-            proc.join()
+        self._closed.extend(self._procs)
         self._conns, self._procs = [], []
+        if wait:
+            for proc in self._closed:
+                proc.join()
+            self._closed = []
 
     def __enter__(self) -> Workers:
         return self

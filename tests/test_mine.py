@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,7 @@ import drafter.mine as mine_mod
 from drafter.model import SCHEMA, cache_root, load_cached, model_path
 
 SEED = Path(__file__).resolve().parent.parent / "corpus"
+EXTRA = Path(__file__).resolve().parents[2] / "shared" / "corpus-extra"
 
 
 @pytest.fixture()
@@ -388,3 +392,31 @@ def test_cache_entry_gives_back_every_phrase_row(corpus: Path) -> None:
         assert rows == sorted(json.dumps(r, ensure_ascii=False) for a in fresh["articles"] for r in a["phrases"])
         categories.update(r[0] for a in stored["articles"] for r in a["phrases"])
     assert {"句子", "四字格"} <= categories
+
+
+@pytest.mark.skipif(not EXTRA.is_dir(), reason="needs ../shared/corpus-extra")
+def test_an_error_in_the_reduce_ends_the_helper_processes(tmp_path: Path) -> None:
+    # the phrase process may be blocked sending a result nobody will read: mining must still stop
+    script = f"""
+import multiprocessing, shutil, sys
+from pathlib import Path
+import drafter.themes
+from drafter.mine import mine
+corpus = Path({str(tmp_path / "corpus")!r})
+corpus.mkdir()
+for src in sorted(Path({str(EXTRA)!r}).glob("*.txt"))[:30]:  # banks bigger than a pipe holds
+    shutil.copy(src, corpus / src.name)
+mine(corpus, jobs=2)
+first = sorted(corpus.glob("*.txt"))[0]
+first.write_text(first.read_text(encoding="utf-8") + "\\n新加的一段话。\\n", encoding="utf-8")
+def boom(*args, **kwargs):
+    raise RuntimeError("boom")
+drafter.themes.build_themes = boom
+try:
+    mine(corpus, jobs=2)
+except RuntimeError as exc:
+    print("raised", exc, "children", len(multiprocessing.active_children()))
+"""
+    env = {**os.environ, "DRAFTER_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.stdout.strip() == "raised boom children 0", proc.stderr
