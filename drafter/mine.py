@@ -796,48 +796,33 @@ def mine(
 
     ``engine`` is ``"local"`` (one process or a process pool of ``jobs``) or ``"dask"`` (the map
     step on a Dask cluster at ``scheduler``, or an in-process one); the model is the same bytes.
-    ``eager`` starts a worker loading the segmenter before anything is known (it is stopped if
-    nothing changed): for ``drafter mine``, which a writer runs because something did.
+    ``eager`` starts a worker loading the segmenter as soon as files are seen to have changed,
+    before it is known which need analysing: for ``drafter mine``, run when something did.
     """
-    early = None
-    if eager and engine == "local" and (jobs or os.cpu_count() or 1) > 1:
-        from drafter.workers import Workers
-
-        early = Workers(1, _warm)
-    try:
-        return _mine(Path(corpus), jobs, progress, warn, force, engine, scheduler, early)
-    finally:
-        if early is not None:
-            early.close(terminate=True)
-
-
-def _mine(
-    corpus: Path,
-    jobs: int | None,
-    progress: bool,
-    warn: Warn | None,
-    force: bool,
-    engine: str,
-    scheduler: str | None,
-    early: Workers | None,
-) -> Model:
-    """:func:`mine`, with a worker perhaps already started (``early``)."""
     from drafter.atomic import file_lock
     from drafter.termsnap import TermSnapshot
     from drafter.themes import lexicon_terms, terms_key
 
+    corpus = Path(corpus)
     if not corpus.exists():
         raise DrafterError(f"{corpus}：语料文件夹不存在，请用 --corpus 指定一个存在的文件夹")
     root = cache_root(corpus)
-    lexicons = _lexicons(corpus)
-    terms = tuple(lexicon_terms(lexicons))
-    tkey = terms_key(terms)
     root.mkdir(parents=True, exist_ok=True)
     with file_lock(root / "model.json", timeout=600), _gc_quieted(), ExitStack() as stack:
         stamps = scan(corpus, warn)
         if not stamps:
             raise DrafterError(f"{corpus}：没有可读的文本（.txt .md .docx .pdf），请检查文件夹")
         known = None if force else load_inputs(corpus)
+        early = None
+        if eager and engine == "local" and (jobs or os.cpu_count() or 1) > 1:
+            if known is None or not _fresh(known, stamps, str(known.get("terms", ""))):
+                from drafter.workers import Workers
+
+                early = Workers(1, _warm)
+                stack.callback(early.close, terminate=True)  # (if it was not needed after all)
+        lexicons = _lexicons(corpus)
+        terms = tuple(lexicon_terms(lexicons))
+        tkey = terms_key(terms)
         if not force:
             if known is None or _fresh(known, stamps, tkey):
                 cached = load_cached(corpus)
