@@ -353,8 +353,8 @@ def merge_files(merge: PhraseMerge, names: Iterable[str], files: PhraseFiles) ->
 def _merge_beside(conn: Any, files: PhraseFiles, corpus_bytes: int, sentence_cap: int) -> None:
     """The body of :class:`PhraseChild`'s process: merge the files named, send the result as JSON.
 
-    Whenever it would wait for more names, it merges the spare rows in reach so far
-    (:meth:`PhraseMerge.merge_spare`), so little is left once the last file arrives.
+    After the first names (the files analysed before), it merges the spare rows in reach so far
+    (:meth:`PhraseMerge.merge_spare`) while the changed files are analysed.
     """
     import orjson
 
@@ -368,13 +368,17 @@ def _merge_beside(conn: Any, files: PhraseFiles, corpus_bytes: int, sentence_cap
         os.nice(8)
     try:
         merge = PhraseMerge(corpus_bytes)
+        first = True
         while True:
-            if merge.spare and not conn.poll():
-                merge.merge_spare(sentence_cap, 2, files.spare)
             kind, names = conn.recv()
             if kind == "end":
                 break
             merge_files(merge, names, files)
+            if first and merge.spare and not conn.poll():
+                # the first names are the files analysed before: their spare rows are read while
+                # the changed files are analysed (after each of those it would be work redone)
+                merge.merge_spare(sentence_cap, 2, files.spare)
+            first = False
         rows = merge.result_rows(sentence_cap, fetch=files.spare)
         conn.send_bytes(orjson.dumps({"repaired": files.repaired, "categories": bank_categories(rows)}))
         conn.send_bytes(orjson.dumps(rows))

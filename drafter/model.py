@@ -5,6 +5,9 @@ one folder per corpus, never inside the corpus or the package::
 
     <cache>/<corpus key>/model.json          the merged model (schema-versioned)
     <cache>/<corpus key>/inputs.json         the model's inputs alone (a cheap staleness check)
+    <cache>/<corpus key>/terms.json          every file's word counts as integer columns, which
+                                             the next mine folds instead of the words
+                                             (drafter.termsnap)
     <cache>/<corpus key>/files/<key>.json    one analysis per source file (the map step's output),
                                              keyed by file name and content hash, so changing one
                                              file re-analyses one file
