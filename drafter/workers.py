@@ -2,8 +2,8 @@
 
 A re-mine after a small change is mostly waiting for one worker to load the segmenter and the
 analysis modules (~0.2 s) and analyse one file.  So the workers are started as soon as the mining
-process knows a re-mine is due, before it hashes files, builds its merge state or imports numpy,
-and the tasks are handed to them when they are known.  They are plain processes, each with a pipe
+process knows a re-mine is due (``drafter mine``: as soon as it sees files changed), before it
+builds its merge state or imports numpy, and the tasks are handed to them when they are known.  They are plain processes, each with a pipe
 of its own and no helper threads in this process, so the process that merges the phrase banks can
 be forked after them safely.
 
@@ -43,6 +43,8 @@ def _serve(conn: Connection, initializer: Callable[[], None] | None) -> None:
             conn.send(reply)
         except (OSError, ValueError):
             return
+        except Exception:  # noqa: BLE001 - an exception that cannot be pickled: its description then
+            conn.send((False, RuntimeError(f"{type(reply[1]).__name__}: {reply[1]}")))
 
 
 class Workers:
