@@ -184,5 +184,9 @@ def dumps(obj: Any, *, indent: bool = False) -> bytes:
 
 
 def write_json(path: Path, obj: Any, *, indent: bool = False, durable: bool = True) -> None:
-    """Write ``obj`` as UTF-8 JSON (Chinese kept readable, not ``\\u`` escaped), atomically."""
-    atomic_write(path, dumps(obj, indent=indent) + b"\n", durable=durable)
+    """Write ``obj`` as UTF-8 JSON (Chinese kept readable, not ``\\u`` escaped), atomically.
+
+    The newline is added by the encoder: appending it would copy the whole text once more (a
+    gigabyte corpus's model is over a hundred megabytes)."""
+    option = orjson.OPT_APPEND_NEWLINE | (orjson.OPT_INDENT_2 if indent else 0)
+    atomic_write(path, orjson.dumps(obj, option=option), durable=durable)

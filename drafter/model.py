@@ -185,15 +185,16 @@ class Model:
     def to_dict(self) -> dict[str, Any]:
         return {**self._head(), "phrases": list(self.phrase_rows), "themes": self.themes}
 
-    def to_json(self) -> bytes:
+    def to_json(self, newline: bool = False) -> bytes:
         """:meth:`to_dict` as JSON, the bytes ``orjson.dumps`` gives it (rows kept as
-        :class:`JsonRows` are written as they came, unparsed)."""
+        :class:`JsonRows` are written as they came, unparsed), with a final newline if asked."""
         import orjson
 
+        option = orjson.OPT_APPEND_NEWLINE if newline else 0
         rows = self.phrase_rows
         if isinstance(rows, JsonRows) and rows._rows is None:
-            return orjson.dumps({**self._head(), "phrases": orjson.Fragment(rows.raw), "themes": self.themes})
-        return orjson.dumps(self.to_dict())
+            return orjson.dumps({**self._head(), "phrases": orjson.Fragment(rows.raw), "themes": self.themes}, option=option)
+        return orjson.dumps(self.to_dict(), option=option)
 
     def _head(self) -> dict[str, Any]:
         """The fields before the phrase banks, in the model file's order."""
@@ -315,7 +316,7 @@ def save(model: Model, corpus: Path) -> Path:
     from drafter.atomic import atomic_write, write_json
 
     path = model_path(corpus)
-    atomic_write(path, model.to_json() + b"\n", durable=False)
+    atomic_write(path, model.to_json(newline=True), durable=False)
     # written after the model: a crash in between leaves inputs that do not match, i.e. a re-mine
     write_json(inputs_path(corpus), {"schema": model.schema, "inputs": model.inputs}, durable=False)
     return path
