@@ -85,14 +85,7 @@ class TermTable:
             # only the new words, found at C speed too (an article's words are mostly known)
             for k in compress(range(len(ids)), map(is_, ids, repeat(None))):
                 ids[k] = index.setdefault(words[k], len(index))
-        self._pending[aid] = _Article(
-            np.array(ids, dtype=np.int32),
-            np.array(counts, dtype=np.int64),
-            int(chars),
-            int(tokens),
-            dict(seed_counts or {}),
-            seed_key,
-        )
+        self._add(aid, np.array(ids, dtype=np.int32), np.array(counts, dtype=np.int64), chars, tokens, seed_counts, seed_key)
 
     def seed(self, words: Sequence[str]) -> bool:
         """Number ``words`` 0, 1, … before anything is added: the ids :meth:`add_ids` takes.
@@ -120,14 +113,12 @@ class TermTable:
             raise RuntimeError("TermTable.add after the table was read")
         if len(ids) != len(counts):
             raise ValueError(f"{aid}: {len(ids)} words but {len(counts)} counts")
-        self._pending[aid] = _Article(
-            np.asarray(ids, dtype=np.int32),
-            np.asarray(counts, dtype=np.int64),
-            int(chars),
-            int(tokens),
-            dict(seed_counts or {}),
-            seed_key,
-        )
+        self._add(aid, np.asarray(ids, dtype=np.int32), np.asarray(counts, dtype=np.int64), chars, tokens, seed_counts, seed_key)
+
+    def _add(
+        self, aid: str, ids: Any, counts: Any, chars: int, tokens: int, seed_counts: Mapping[str, int] | None, seed_key: str
+    ) -> None:
+        self._pending[aid] = _Article(ids, counts, int(chars), int(tokens), dict(seed_counts or {}), seed_key)
 
     @classmethod
     def of(cls, stats: Mapping[str, Any]) -> TermTable:
