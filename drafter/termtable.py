@@ -31,7 +31,7 @@ MIN_LIFT = 1.5
 @dataclass
 class _Article:
     cols: Any  # numpy int32 word ids, in the order the counts were given
-    counts: Any  # numpy int64
+    counts: Any  # numpy int32 (a word's count in one article)
     chars: int
     tokens: int
     seed_counts: dict[str, int]
@@ -85,7 +85,7 @@ class TermTable:
             # only the new words, found at C speed too (an article's words are mostly known)
             for k in compress(range(len(ids)), map(is_, ids, repeat(None))):
                 ids[k] = index.setdefault(words[k], len(index))
-        self._add(aid, np.array(ids, dtype=np.int32), np.array(counts, dtype=np.int64), chars, tokens, seed_counts, seed_key)
+        self._add(aid, np.array(ids, dtype=np.int32), np.array(counts, dtype=np.int32), chars, tokens, seed_counts, seed_key)
 
     def seed(self, words: Sequence[str]) -> bool:
         """Number ``words`` 0, 1, … before anything is added: the ids :meth:`add_ids` takes.
@@ -113,7 +113,7 @@ class TermTable:
             raise RuntimeError("TermTable.add after the table was read")
         if len(ids) != len(counts):
             raise ValueError(f"{aid}: {len(ids)} words but {len(counts)} counts")
-        self._add(aid, np.asarray(ids, dtype=np.int32), np.asarray(counts, dtype=np.int64), chars, tokens, seed_counts, seed_key)
+        self._add(aid, np.asarray(ids, dtype=np.int32), np.asarray(counts, dtype=np.int32), chars, tokens, seed_counts, seed_key)
 
     def _add(
         self, aid: str, ids: Any, counts: Any, chars: int, tokens: int, seed_counts: Mapping[str, int] | None, seed_key: str
@@ -146,11 +146,14 @@ class TermTable:
         lengths = [len(a.cols) for a in arts]
         self.row = np.repeat(np.arange(len(arts), dtype=np.int32), lengths)
         self.col = renumber[np.concatenate([a.cols for a in arts])] if arts else np.zeros(0, np.int32)
-        self.val = np.concatenate([a.counts for a in arts]) if arts else np.zeros(0, np.int64)
+        self.val = np.concatenate([a.counts for a in arts]) if arts else np.zeros(0, np.int32)
         self.chars = np.array([a.chars for a in arts], dtype=np.int64)
         self.tokens = np.array([a.tokens for a in arts], dtype=np.int64)
         self.seed_counts: list[dict[str, int]] = [a.seed_counts for a in arts]
         self.seed_keys: list[str] = [a.seed_key for a in arts]
+        # the per-article arrays are all copied now: let them go before the by-word copies are made
+        # (on a gigabyte corpus these columns are tens of millions long)
+        del arts, self._pending, self._words
         # by word: the rows and counts of each word, for looking words up
         # (a stable sort of 16-bit keys is a radix sort: most corpora have fewer distinct words)
         keys = self.col.astype(np.uint16) if len(self.words) <= 1 << 16 else self.col
@@ -158,7 +161,6 @@ class TermTable:
         self._rows_by_word = self.row[by_word]
         self._vals_by_word = self.val[by_word]
         self._starts = np.searchsorted(self.col[by_word], np.arange(len(self.words) + 1))
-        del self._pending, self._words
         return self
 
     @property
