@@ -84,11 +84,12 @@ class PhraseMerge:
         # that grows with the corpus: the banks then grow more slowly than the text
         self.source_cap = max(50, source_cap * EXACT_BYTES // corpus_bytes) if large else source_cap
         self.min_count = 2 * corpus_bytes // EXACT_BYTES if large else 0
-        # spare rows noted: (file name, [(pool, sorted hashes)]), see add_spare; the hashes of the
-        # files' other 句子 and 四字格 rows; and the spare lines merged so far, by file
-        self.spare: list[tuple[str, list[tuple[str, list[int]]]]] = []
-        self._kept: list[Any] = []  # numpy arrays, one per file
-        self._spare_hashes: list[Any] = []  # the same as self.spare, one array per file
+        # spare rows noted: (file name, [(pool, how many lines)]) and their hashes, one array per
+        # file (see add_spare); the hashes of the files' other 句子 and 四字格 rows; and the spare
+        # lines merged so far, by file
+        self.spare: list[tuple[str, list[tuple[str, int]]]] = []
+        self._spare_hashes: list[Any] = []
+        self._kept: list[Any] = []
         self._merged: dict[str, set[int]] = {}
 
     def add(self, row: Sequence[Any]) -> None:
@@ -135,7 +136,7 @@ class PhraseMerge:
         """
         import numpy as np
 
-        self.spare.append((name, [(str(pool), list(hashes)) for pool, hashes in pools]))
+        self.spare.append((name, [(str(pool), len(hashes)) for pool, hashes in pools]))
         self._spare_hashes.append(np.array([h for _pool, hashes in pools for h in hashes], dtype=np.uint64))
         self._kept.append(np.array(kept, dtype=np.uint64))
 
@@ -170,11 +171,11 @@ class PhraseMerge:
             return []
         # every spare hash, file by file and pool by pool, as one array
         spare = np.concatenate(self._spare_hashes)
-        names = sorted({pool for _name, file_pools in self.spare for pool, _hashes in file_pools})
+        names = sorted({pool for _name, file_pools in self.spare for pool, _lines in file_pools})
         number = {pool: k for k, pool in enumerate(names)}
         pool_of = np.repeat(
-            np.array([number[pool] for _name, file_pools in self.spare for pool, _hashes in file_pools], dtype=np.int64),
-            [len(hashes) for _name, file_pools in self.spare for _pool, hashes in file_pools],
+            np.array([number[pool] for _name, file_pools in self.spare for pool, _lines in file_pools], dtype=np.int64),
+            [lines for _name, file_pools in self.spare for _pool, lines in file_pools],
         )
         values, counts = np.unique(np.concatenate([*self._kept, spare]), return_counts=True)
         seen_twice = np.isin(spare, values[counts >= 2])
